@@ -1,0 +1,103 @@
+"""
+Bybit V5 wire vocabulary shared by the client side and the simulator.
+
+Only names and numbers live here (endpoint paths, retCodes, enum values Bybit puts on the
+wire). No rule, no support matrix and no limit: the client and the simulator each encode
+Bybit's behaviour on their own, so that a mistake on one side cannot cancel out on the other.
+
+Sources: https://bybit-exchange.github.io/docs/v5/error ,
+https://bybit-exchange.github.io/docs/v5/enum
+"""
+
+from enum import IntEnum, StrEnum
+
+
+class Path(StrEnum):
+    """REST paths of the Bybit V5 API used by the plugin or by freqtrade's live loop."""
+
+    # margin mode and leverage
+    SWITCH_ISOLATED = "/v5/position/switch-isolated"
+    SET_LEVERAGE = "/v5/position/set-leverage"
+    SET_MARGIN_MODE = "/v5/account/set-margin-mode"
+    SWITCH_POSITION_MODE = "/v5/position/switch-mode"
+    # account and key
+    ACCOUNT_INFO = "/v5/account/info"
+    QUERY_API = "/v5/user/query-api"
+    WALLET_BALANCE = "/v5/account/wallet-balance"
+    COIN_INFO = "/v5/asset/coin/query-info"
+    # positions, orders, executions
+    POSITION_LIST = "/v5/position/list"
+    POSITION_SYMBOL_INFO = "/v5/position/symbol-info"
+    ORDER_CREATE = "/v5/order/create"
+    ORDER_CANCEL = "/v5/order/cancel"
+    ORDER_CANCEL_ALL = "/v5/order/cancel-all"
+    ORDER_REALTIME = "/v5/order/realtime"
+    ORDER_HISTORY = "/v5/order/history"
+    EXECUTION_LIST = "/v5/execution/list"
+    # public market data
+    SERVER_TIME = "/v5/market/time"
+    INSTRUMENTS_INFO = "/v5/market/instruments-info"
+    TICKERS = "/v5/market/tickers"
+    ORDERBOOK = "/v5/market/orderbook"
+    KLINE = "/v5/market/kline"
+    MARK_PRICE_KLINE = "/v5/market/mark-price-kline"
+    INDEX_PRICE_KLINE = "/v5/market/index-price-kline"
+    FUNDING_HISTORY = "/v5/market/funding/history"
+    RISK_LIMIT = "/v5/market/risk-limit"
+
+
+class RetCode(IntEnum):
+    """``retCode`` values of Bybit V5 replies that the plugin or the simulator names."""
+
+    OK = 0
+    PARAMS_ERROR = 10001
+    TIMESTAMP_OUTSIDE_RECV_WINDOW = 10002
+    INVALID_API_KEY = 10003
+    SIGNATURE_ERROR = 10004
+    PERMISSION_DENIED = 10005
+    TOO_MANY_VISITS = 10006
+    UNMATCHED_IP = 10010
+    SERVER_TIMEOUT = 10016
+    UNIFIED_ACCOUNT_FORBIDDEN = 100028
+    ORDER_NOT_FOUND = 110001
+    INSUFFICIENT_BALANCE = 110007
+    LEVERAGE_RISK_LIMIT = 110013
+    POSITION_MODE_NOT_MODIFIED = 110025
+    MARGIN_MODE_NOT_MODIFIED = 110026
+    LEVERAGE_NOT_MODIFIED = 110043
+    SET_MARGIN_MODE_FAILED_LEGACY = 110073
+    SET_MARGIN_MODE_FAILED = 3400045
+
+
+class UnifiedMarginStatus(IntEnum):
+    """``unifiedMarginStatus`` of ``GET /v5/account/info``."""
+
+    CLASSIC = 1
+    UTA1 = 3
+    UTA1_PRO = 4
+    UTA2 = 5
+    UTA2_PRO = 6
+
+
+class Category(StrEnum):
+    """Bybit product ``category``."""
+
+    SPOT = "spot"
+    LINEAR = "linear"
+    INVERSE = "inverse"
+    OPTION = "option"
+
+
+class AccountMarginMode(StrEnum):
+    """Account-wide margin mode of a unified account (``/v5/account/set-margin-mode``)."""
+
+    ISOLATED = "ISOLATED_MARGIN"
+    CROSS = "REGULAR_MARGIN"
+    PORTFOLIO = "PORTFOLIO_MARGIN"
+
+
+class TradeMode(IntEnum):
+    """``tradeMode`` of ``/v5/position/switch-isolated``."""
+
+    CROSS = 0
+    ISOLATED = 1

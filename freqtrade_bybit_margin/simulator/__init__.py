@@ -1,0 +1,1 @@
+"""Local Bybit V5 simulator (placeholder)."""
