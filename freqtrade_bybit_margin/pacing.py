@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from freqtrade_bybit_margin.constants import Path
 
@@ -35,7 +35,10 @@ DOCUMENTED_LIMITS: Mapping[str, int] = {
 class Pacer:
     """Blocks callers so that no endpoint exceeds its limit in any rolling window.
 
-    Thread-safe; the lock is never held while sleeping.
+    A request holds its slot from the moment it is booked until one window after it has
+    finished: the exchange counts arrivals, which fall anywhere in between (ccxt's own throttle
+    may delay the send), so this bounds what any server-side window can see. Thread-safe; the
+    lock is never held while sleeping.
 
     :param limits: requests per window, per endpoint path
     :param margin: fraction the window is stretched by (0.05 -> 10 calls per 1.05 s)
@@ -55,21 +58,43 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._sent: dict[str, deque[float]] = {}
+        self._slots: dict[str, list[_Slot]] = {}
 
-    def acquire(self, endpoint: str) -> None:
-        """Wait until one more call to ``endpoint`` fits in the window, and book it."""
+    @contextmanager
+    def slot(self, endpoint: str) -> Iterator[None]:
+        """Hold one slot of ``endpoint`` around the request made inside the block."""
+        booked = self._acquire(endpoint)
+        try:
+            yield
+        finally:
+            if booked is not None:
+                with self._lock:
+                    booked.finished = self._clock()
+
+    def _acquire(self, endpoint: str) -> _Slot | None:
         limit = self._limits.get(endpoint)
         if limit is None:
-            return
+            return None
         while True:
             with self._lock:
                 now = self._clock()
-                sent = self._sent.setdefault(endpoint, deque())
-                while sent and now - sent[0] >= self._window:
-                    sent.popleft()
-                if len(sent) < limit:
-                    sent.append(now)
-                    return
-                wait = self._window - (now - sent[0])
+                slots = [
+                    slot
+                    for slot in self._slots.get(endpoint, [])
+                    if slot.finished is None or now - slot.finished < self._window
+                ]
+                if len(slots) < limit:
+                    booked = _Slot()
+                    self._slots[endpoint] = [*slots, booked]
+                    return booked
+                self._slots[endpoint] = slots
+                finished = [s.finished for s in slots if s.finished is not None]
+                wait = self._window - (now - min(finished)) if finished else 0.01
             self._sleep(max(wait, 0.001))
+
+
+class _Slot:
+    __slots__ = ("finished",)
+
+    def __init__(self) -> None:
+        self.finished: float | None = None

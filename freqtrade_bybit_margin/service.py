@@ -427,11 +427,11 @@ class MarginService:
         attempt = 0
         while True:
             attempt += 1
-            self._pacer.acquire(endpoint)
             if counter is not None:
                 counter.sent += 1
             try:
-                return thunk()
+                with self._pacer.slot(endpoint):
+                    return thunk()
             except ccxt.BaseError as error:
                 if is_not_modified(error) or attempt >= self._retry.attempts:
                     raise

@@ -1,0 +1,281 @@
+"""
+Run a real ``freqtrade trade`` process LIVE against the local Bybit simulator, then read what
+happened from the simulator's journal.
+
+The demo and the end-to-end tests share this harness. freqtrade runs as a subprocess with fake
+keys; both its ccxt clients are pointed at the loopback server through ``ccxt_config``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+from freqtrade_bybit_margin.constants import Path, RetCode
+
+
+logger = logging.getLogger(__name__)
+
+REPO_USER_DATA = FilePath(__file__).resolve().parent.parent / "user_data"
+MARGIN_WRITES = (Path.SWITCH_ISOLATED, Path.SET_LEVERAGE)
+OK_CODES = (RetCode.OK, RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED)
+
+
+@dataclass
+class BotRun:
+    """A finished bot run: its journal, its log and where its files are."""
+
+    journal: list[Any]
+    log_text: str
+    exit_code: int | None
+    workdir: FilePath
+    pairs: list[str]
+    started_ms: int
+
+    def requests(self, path: str | None = None, symbol: str | None = None) -> list[Any]:
+        return [
+            entry
+            for entry in self.journal
+            if (path is None or entry.path == path) and (symbol is None or entry.symbol == symbol)
+        ]
+
+
+@dataclass(frozen=True)
+class PairTimeline:
+    """What happened to one pair, in journal order (times are ms since the bot's first request).
+
+    :param prepared_ms: first margin write for the pair that carried the target leverage and
+        succeeded (or answered "not modified"); None if there was none
+    """
+
+    pair: str
+    symbol: str
+    mechanism: str
+    target_mode: str
+    target_leverage: float
+    result: str
+    prepared_ms: int | None
+    first_order_ms: int | None
+    position: str
+    prepared_before_order: bool
+    traded: bool = field(default=False)
+
+
+def overlay_config(
+    server_url: str,
+    *,
+    api_key: str,
+    api_secret: str,
+    pairs: Sequence[str],
+    workdir: FilePath,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The config layered over ``user_data/config.json`` to trade live against the simulator."""
+    urls = dict.fromkeys(("public", "private", "spot", "futures", "v2"), server_url)
+    config: dict[str, Any] = {
+        "dry_run": False,
+        "timeframe": "1m",
+        "max_open_trades": len(pairs),
+        "db_url": f"sqlite:///{workdir / 'trades.sqlite'}",
+        "datadir": str(workdir / "data"),
+        "internals": {"process_throttle_secs": 2, "heartbeat_interval": 0},
+        "exchange": {
+            "name": "bybit",
+            "key": api_key,
+            "secret": api_secret,
+            "enable_ws": False,
+            "pair_whitelist": list(pairs),
+            "ccxt_config": {"urls": {"api": urls}},
+        },
+        "pairlists": [{"method": "StaticPairList"}],
+        "telegram": {"enabled": False},
+        "api_server": {"enabled": False},
+    }
+    for key, value in (extra or {}).items():
+        config[key] = value
+    return config
+
+
+def run_bot(
+    sim: Any,
+    server_url: str,
+    pairs: Sequence[str],
+    *,
+    until: Callable[[Any], bool],
+    timeout: float = 75.0,
+    user_data: FilePath = REPO_USER_DATA,
+    extra_config: dict[str, Any] | None = None,
+    workdir: FilePath | None = None,
+    api_key: str,
+    api_secret: str,
+) -> BotRun:
+    """Start freqtrade live against ``server_url``; stop it once ``until(sim)`` or ``timeout``.
+
+    :param until: polled every 0.5 s with the simulator; True ends the run early
+    """
+    workdir = workdir or FilePath(tempfile.mkdtemp(prefix="bybit-margin-demo-"))
+    for sub in ("data", "logs", "strategies"):
+        (workdir / sub).mkdir(parents=True, exist_ok=True)
+    overlay = workdir / "simulator.json"
+    overlay.write_text(
+        json.dumps(
+            overlay_config(
+                server_url,
+                api_key=api_key,
+                api_secret=api_secret,
+                pairs=pairs,
+                workdir=workdir,
+                extra=extra_config,
+            ),
+            indent=2,
+        )
+    )
+    log_file = workdir / "logs" / "freqtrade.log"
+    command = [
+        sys.executable,
+        "-m",
+        "freqtrade",
+        "trade",
+        "-c",
+        str(user_data / "config.json"),
+        "-c",
+        str(overlay),
+        "--userdir",
+        str(workdir),
+        "--strategy-path",
+        str(user_data / "strategies"),
+        "--logfile",
+        str(log_file),
+    ]
+    started_ms = int(time.time() * 1000)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("FREQTRADE__EXCHANGE__KEY", None)
+    env.pop("FREQTRADE__EXCHANGE__SECRET", None)
+    with open(workdir / "logs" / "stdout.log", "wb") as stdout:
+        process = subprocess.Popen(
+            command, stdout=stdout, stderr=subprocess.STDOUT, cwd=workdir, env=env
+        )
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                if until(sim):
+                    break
+                time.sleep(0.5)
+        finally:
+            exit_code = _stop(process)
+    text = log_file.read_text() if log_file.exists() else ""
+    text += (workdir / "logs" / "stdout.log").read_text(errors="replace")
+    return BotRun(list(sim.journal), text, exit_code, workdir, list(pairs), started_ms)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int | None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=25)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    return process.returncode
+
+
+def _leverage_of(entry: Any) -> float | None:
+    body = entry.body or {}
+    value = body.get("buyLeverage")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _outcome(code: int | None) -> str:
+    if code == RetCode.OK:
+        return "changed"
+    if code in (RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED):
+        return "unchanged"
+    return f"failed ({code})"
+
+
+def timeline(
+    run: BotRun,
+    targets: dict[str, tuple[str, float]],
+    symbols: dict[str, str],
+    positions: dict[str, str],
+) -> list[PairTimeline]:
+    """Per pair: when it was prepared (mechanism, mode, leverage, result), its first order,
+    and the position it holds.
+
+    :param targets: pair -> (margin mode, leverage) from the config
+    :param symbols: pair -> Bybit market id
+    :param positions: market id -> position description from the simulator
+    """
+    first_ms = run.journal[0].time_ms if run.journal else run.started_ms
+    account_ok = _account_mode_ms(run)
+    rows = []
+    for pair in run.pairs:
+        symbol = symbols[pair]
+        mode, leverage = targets[pair]
+        writes = [e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES]
+        orders = run.requests(Path.ORDER_CREATE, symbol)
+        first_order = orders[0] if orders else None
+        # The plugin's preparation: writes before the first order with the target leverage.
+        prepared = [
+            e
+            for e in writes
+            if (first_order is None or e.seq < first_order.seq) and _leverage_of(e) == leverage
+        ]
+        good = [e for e in prepared if e.ret_code in OK_CODES]
+        mechanism = (
+            "switch-isolated"
+            if any(e.path == Path.SWITCH_ISOLATED for e in prepared)
+            else "account-mode+set-leverage"
+        )
+        prepared_ms: int | None = None
+        if good:
+            prepared_ms = max(e.time_ms for e in good)
+            if mechanism != "switch-isolated":
+                prepared_ms = None if account_ok is None else max(prepared_ms, account_ok)
+        result = ", ".join(_outcome(e.ret_code) for e in prepared) or "not prepared"
+        before = prepared_ms is not None and (
+            first_order is None or prepared_ms <= first_order.time_ms
+        )
+        rows.append(
+            PairTimeline(
+                pair=pair,
+                symbol=symbol,
+                mechanism=mechanism,
+                target_mode=mode,
+                target_leverage=leverage,
+                result=result,
+                prepared_ms=None if prepared_ms is None else prepared_ms - first_ms,
+                first_order_ms=None if first_order is None else first_order.time_ms - first_ms,
+                position=positions.get(symbol, "-"),
+                prepared_before_order=before,
+                traded=first_order is not None,
+            )
+        )
+    return rows
+
+
+def _account_mode_ms(run: BotRun) -> int | None:
+    """When the account-wide mode was known right: its set-margin-mode, or the first
+    account/info read if no change was needed (the plugin only sets it when it differs)."""
+    sets = [
+        e
+        for e in run.requests(Path.SET_MARGIN_MODE)
+        if e.ret_code == RetCode.OK and "leverage" not in (e.body or {})
+    ]
+    if sets:
+        return int(sets[0].time_ms)
+    reads = run.requests(Path.ACCOUNT_INFO)
+    return int(reads[-1].time_ms) if reads else None

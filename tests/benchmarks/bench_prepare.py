@@ -1,0 +1,156 @@
+"""
+Benchmark: preparing a large whitelist against the simulator with Bybit's per-UID limits on.
+
+Compares MarginService.prepare (first start, and a restart where everything already holds)
+with the per-pair loop freqtrade runs before orders (ccxt set_margin_mode + set_leverage, one
+pair after another). Prints requests, wall time and rate-limit refusals (10006).
+
+Run: ``python -m tests.benchmarks.bench_prepare [--pairs N] [--latency-ms MS]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ccxt
+from rich.console import Console
+from rich.table import Table
+
+from freqtrade_bybit_margin.classify import is_not_modified
+from freqtrade_bybit_margin.constants import Path, RetCode
+from freqtrade_bybit_margin.service import MarginService
+from freqtrade_bybit_margin.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, BybitSimulator
+from freqtrade_bybit_margin.types import MarginMode, PairTarget
+
+
+WRITES = (Path.SWITCH_ISOLATED, Path.SET_LEVERAGE, Path.SET_MARGIN_MODE)
+
+
+@dataclass(frozen=True)
+class Figures:
+    account: str
+    approach: str
+    pairs: int
+    seconds: float
+    writes: int
+    signed: int
+    refused_10006: int
+    confirmed: int
+
+
+def connect(sim: BybitSimulator) -> Any:
+    exchange = ccxt.bybit(
+        {
+            "apiKey": DEFAULT_API_KEY,
+            "secret": DEFAULT_API_SECRET,
+            "options": {"fetchMarkets": {"types": ["linear"]}},
+        }
+    )
+    sim.mount(exchange.session)
+    exchange.load_markets()
+    exchange.is_unified_enabled()
+    return exchange
+
+
+def per_pair_loop(exchange: Any, targets: list[PairTarget]) -> int:
+    """What freqtrade does before an order, for every pair in turn; returns pairs confirmed."""
+    confirmed = 0
+    for target in targets:
+        ok = True
+        for call in (
+            lambda t=target: exchange.set_margin_mode(
+                t.margin_mode.value, t.pair, {"leverage": t.leverage}
+            ),
+            lambda t=target: exchange.set_leverage(t.leverage, t.pair),
+        ):
+            try:
+                call()
+            except ccxt.BaseError as error:
+                ok = ok and is_not_modified(error)
+        confirmed += ok
+    return confirmed
+
+
+def service_run(exchange: Any, targets: list[PairTarget]) -> int:
+    return sum(result.confirmed for result in MarginService(exchange).prepare(targets))
+
+
+def measure(
+    account: str,
+    approach: str,
+    pairs: int,
+    latency_ms: float,
+    run: Callable[[Any, list[PairTarget]], int],
+    warm: bool,
+) -> Figures:
+    sim = BybitSimulator(
+        account_type=account, latency_ms=latency_ms, rate_limits=True, extra_linear_symbols=pairs
+    )
+    exchange = connect(sim)
+    targets = [
+        PairTarget(f"S{i:03d}/USDT:USDT", MarginMode.ISOLATED, 3) for i in range(1, pairs + 1)
+    ]
+    if warm:  # a restart: everything already holds
+        MarginService(exchange).prepare(targets)
+        time.sleep(1.1)  # let the simulator's rate-limit window drain
+    start_seq = len(sim.journal)
+    started = time.perf_counter()
+    confirmed = run(exchange, targets)
+    seconds = time.perf_counter() - started
+    journal = sim.journal[start_seq:]
+    return Figures(
+        account=account,
+        approach=approach,
+        pairs=pairs,
+        seconds=seconds,
+        writes=sum(entry.path in WRITES for entry in journal),
+        signed=sum(bool(entry.signed) for entry in journal),
+        refused_10006=sum(entry.ret_code == RetCode.TOO_MANY_VISITS for entry in journal),
+        confirmed=confirmed,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench_prepare", description=__doc__)
+    parser.add_argument("--pairs", type=int, default=100)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    args = parser.parse_args()
+    cases = [
+        ("per-pair loop (freqtrade style)", per_pair_loop, False),
+        ("MarginService, first start", service_run, False),
+        ("MarginService, restart (all set)", service_run, True),
+    ]
+    table = Table(
+        title=f"Preparing {args.pairs} pairs, {args.latency_ms:g} ms latency, Bybit limits on"
+    )
+    for column in (
+        "account",
+        "approach",
+        "wall s",
+        "writes",
+        "signed requests",
+        "10006",
+        "confirmed",
+    ):
+        table.add_column(column)
+    for account in ("classic", "uta2"):
+        for name, run, warm in cases:
+            figures = measure(account, name, args.pairs, args.latency_ms, run, warm)
+            table.add_row(
+                figures.account,
+                figures.approach,
+                f"{figures.seconds:.1f}",
+                str(figures.writes),
+                str(figures.signed),
+                str(figures.refused_10006),
+                f"{figures.confirmed}/{figures.pairs}",
+            )
+    Console(width=120).print(table)
+
+
+if __name__ == "__main__":
+    main()
