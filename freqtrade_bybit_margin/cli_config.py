@@ -223,39 +223,30 @@ def strategy_defaults(
 ) -> tuple[dict[str, Any] | None, str | None]:
     """
     The strategy's class attribute ``bybit_margin``, which the config section overrides key by
-    key, read without instantiating the strategy.
+    key. The strategy is loaded with freqtrade's own resolver, as ``freqtrade trade`` does.
 
     :return: (the attribute or None, a note for the user or None)
     """
     name = config.get("strategy")
     if not name:
         return None, None
+    from freqtrade.exceptions import OperationalException
     from freqtrade.resolvers.strategy_resolver import StrategyResolver
 
-    base = Path(userdir or config.get("user_data_dir") or DEFAULT_USERDIR).resolve()
-    extra = [str(config["strategy_path"])] if config.get("strategy_path") else []
-    paths = [Path(p).resolve() for p in extra] + [base / "strategies"]
-    for directory in paths:
-        if not directory.is_dir():
-            continue
-        try:
-            cls, _ = StrategyResolver._search_object(directory, object_name=str(name))
-        except Exception as error:  # a user's strategy file may fail to import in any way
-            return None, f"strategy {name}: could not be read ({error}); using the config only."
-        if cls is not None:
-            value = getattr(cls, SECTION, None)
-            if value is not None and not isinstance(value, dict):
-                raise ConfigError(
-                    f"{name}.{SECTION}: {value!r} is not allowed; allowed: a dict like the "
-                    f"config section."
-                )
-            return value, None
-    where = ", ".join(str(p) for p in paths)
-    note = (
-        f"strategy {name} not found in {where}; its {SECTION} class attribute (if any) is not "
-        "taken into account."
-    )
-    return None, note
+    probe = deepcopy(dict(config))
+    probe["user_data_dir"] = Path(userdir or config.get("user_data_dir") or DEFAULT_USERDIR)
+    try:
+        strategy = StrategyResolver.load_strategy(probe)
+    except OperationalException as error:
+        return None, f"strategy {name}: {error}; its {SECTION} attribute is not taken into account."
+    except Exception as error:  # a user's strategy file may fail to import in any way
+        return None, f"strategy {name}: could not be read ({error}); using the config only."
+    value = getattr(type(strategy), SECTION, None)
+    if value is not None and not isinstance(value, dict):
+        raise ConfigError(
+            f"{name}.{SECTION}: {value!r} is not allowed; allowed: a dict like the config section."
+        )
+    return value, None
 
 
 def _contract_pairs(markets: Mapping[str, Mapping[str, Any]]) -> list[str]:

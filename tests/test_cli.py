@@ -620,3 +620,41 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
         runpy.run_module("freqtrade_bybit_margin", run_name="__main__")
     assert stop.value.code == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_strategy_class_attribute_is_overridden_key_by_key(
+    sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The strategy's ``bybit_margin`` attribute gives defaults; the config section wins."""
+    strategies = tmp_path / "userdir" / "strategies"
+    strategies.mkdir(parents=True)
+    (strategies / "AttrStrategy.py").write_text(
+        "from freqtrade.strategy import IStrategy\n"
+        "from freqtrade_bybit_margin import BybitMarginMixin\n\n"
+        "class AttrStrategy(BybitMarginMixin, IStrategy):\n"
+        "    timeframe = '5m'\n"
+        "    bybit_margin = {'leverage': 7, 'pair_leverage': {'SOL/USDT:USDT': 2}}\n"
+        "    def populate_indicators(self, df, metadata): return df\n"
+        "    def populate_entry_trend(self, df, metadata): return df\n"
+        "    def populate_exit_trend(self, df, metadata): return df\n"
+    )
+    server = sim_server("classic")
+    config = {**MINIMAL_CONFIG, "strategy": "AttrStrategy", "bybit_margin": {"leverage": 6}}
+    base = tmp_path / "attr.json"
+    base.write_text(json.dumps(config))
+    files = [str(base), write_config(tmp_path, server.url)[1]]
+
+    code = main(
+        ["plan", "-c", files[0], "-c", files[1], "--userdir", str(tmp_path / "userdir"), "--json"]
+    )
+
+    assert code == 0
+    targets = {
+        row["pair"]: row["target_leverage"] for row in json.loads(capsys.readouterr().out)["pairs"]
+    }
+    assert targets == {
+        "BTC/USDT:USDT": 6.0,
+        "ETH/USDT:USDT": 6.0,
+        "SOL/USDT:USDT": 2.0,
+        "XRP/USDT:USDT": 6.0,
+    }
