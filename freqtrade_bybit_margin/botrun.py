@@ -84,6 +84,7 @@ def overlay_config(
     urls = dict.fromkeys(("public", "private", "spot", "futures", "v2"), server_url)
     config: dict[str, Any] = {
         "dry_run": False,
+        "initial_state": "running",
         "timeframe": "1m",
         "max_open_trades": len(pairs),
         "db_url": f"sqlite:///{workdir / 'trades.sqlite'}",
@@ -98,8 +99,6 @@ def overlay_config(
             "ccxt_config": {"urls": {"api": urls}},
         },
         "pairlists": [{"method": "StaticPairList"}],
-        "telegram": {"enabled": False},
-        "api_server": {"enabled": False},
     }
     for key, value in (extra or {}).items():
         config[key] = value
@@ -189,21 +188,31 @@ def _stop(process: subprocess.Popen[bytes]) -> int | None:
     return process.returncode
 
 
-def _leverage_of(entry: Any) -> float | None:
-    body = entry.body or {}
-    value = body.get("buyLeverage")
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+RETRYABLE = (RetCode.TOO_MANY_VISITS, RetCode.TIMESTAMP_OUTSIDE_RECV_WINDOW)
 
 
-def _outcome(code: int | None) -> str:
-    if code == RetCode.OK:
-        return "changed"
-    if code in (RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED):
-        return "unchanged"
-    return f"failed ({code})"
+def preparation(writes: Sequence[Any]) -> list[Any]:
+    """The plugin's own margin writes for one symbol: the first group of writes, ending with a
+    switch-isolated that changed the pair, or with a set-leverage that was not retried.
+
+    freqtrade's per-order ``set_margin_mode`` + ``set_leverage`` always come later: the plugin
+    prepares in ``bot_start``, or in ``confirm_trade_entry`` which precedes ``create_order``.
+    """
+    group = []
+    for entry in writes:
+        group.append(entry)
+        if entry.path == Path.SWITCH_ISOLATED and entry.ret_code == RetCode.OK:
+            break
+        if entry.path == Path.SET_LEVERAGE and entry.ret_code not in RETRYABLE:
+            break
+    return group
+
+
+def _outcome(group: Sequence[Any]) -> str:
+    final = group[-1].ret_code if group else None
+    if final not in OK_CODES:
+        return f"failed ({final})" if group else "not prepared"
+    return "changed" if any(e.ret_code == RetCode.OK for e in group) else "unchanged"
 
 
 def timeline(
@@ -212,8 +221,8 @@ def timeline(
     symbols: dict[str, str],
     positions: dict[str, str],
 ) -> list[PairTimeline]:
-    """Per pair: when it was prepared (mechanism, mode, leverage, result), its first order,
-    and the position it holds.
+    """Per pair: when the plugin prepared it (mechanism, mode, leverage, result), its first
+    order, and the position it holds.
 
     :param targets: pair -> (margin mode, leverage) from the config
     :param symbols: pair -> Bybit market id
@@ -225,35 +234,25 @@ def timeline(
     for pair in run.pairs:
         symbol = symbols[pair]
         mode, leverage = targets[pair]
-        writes = [e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES]
+        group = preparation([e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES])
         orders = run.requests(Path.ORDER_CREATE, symbol)
         first_order = orders[0] if orders else None
-        # The plugin's preparation: writes before the first order with the target leverage.
-        prepared = [
-            e
-            for e in writes
-            if (first_order is None or e.seq < first_order.seq) and _leverage_of(e) == leverage
-        ]
-        good = [e for e in prepared if e.ret_code in OK_CODES]
-        mechanism = (
-            "switch-isolated"
-            if any(e.path == Path.SWITCH_ISOLATED for e in prepared)
-            else "account-mode+set-leverage"
-        )
+        uses_switch = any(e.path == Path.SWITCH_ISOLATED for e in group)
+        result = _outcome(group)
         prepared_ms: int | None = None
-        if good:
-            prepared_ms = max(e.time_ms for e in good)
-            if mechanism != "switch-isolated":
+        carries_target = bool(group) and _leverage_of(group[-1]) == leverage
+        if group and carries_target and not result.startswith("failed"):
+            prepared_ms = int(group[-1].time_ms)
+            if not uses_switch:
                 prepared_ms = None if account_ok is None else max(prepared_ms, account_ok)
-        result = ", ".join(_outcome(e.ret_code) for e in prepared) or "not prepared"
         before = prepared_ms is not None and (
-            first_order is None or prepared_ms <= first_order.time_ms
+            first_order is None or group[-1].seq < first_order.seq
         )
         rows.append(
             PairTimeline(
                 pair=pair,
                 symbol=symbol,
-                mechanism=mechanism,
+                mechanism="switch-isolated" if uses_switch else "account mode + set-leverage",
                 target_mode=mode,
                 target_leverage=leverage,
                 result=result,
@@ -265,6 +264,14 @@ def timeline(
             )
         )
     return rows
+
+
+def _leverage_of(entry: Any) -> float | None:
+    value = (entry.body or {}).get("buyLeverage")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _account_mode_ms(run: BotRun) -> int | None:

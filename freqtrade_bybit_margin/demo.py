@@ -18,7 +18,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from freqtrade_bybit_margin.botrun import REPO_USER_DATA, BotRun, PairTimeline, run_bot, timeline
+from freqtrade_bybit_margin.botrun import (
+    MARGIN_WRITES,
+    REPO_USER_DATA,
+    BotRun,
+    PairTimeline,
+    preparation,
+    run_bot,
+    timeline,
+)
 from freqtrade_bybit_margin.config import load_settings
 from freqtrade_bybit_margin.constants import Path
 
@@ -73,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)
     if not 1 <= args.pairs <= 40:
         console.print(f"--pairs={args.pairs} is out of range; allowed: 1..40")
         return 2
@@ -132,6 +142,13 @@ def _position(sim: Any, symbol: str) -> str:
     return f"{state.get('position_side', '')} {size:g} @ {leverage}x".strip()
 
 
+MARGIN_PATHS = (*MARGIN_WRITES, Path.SET_MARGIN_MODE)
+
+
+def _writes(run: BotRun, symbol: str) -> list[Any]:
+    return [e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES]
+
+
 def _seconds(ms: int | None) -> str:
     return "-" if ms is None else f"{ms / 1000:6.2f}s"
 
@@ -169,12 +186,27 @@ def _report(
     bad_signatures = [e for e in signed if e.signature_ok is False]
     traded = [row for row in rows if row.traded]
     secret_leaked = secret in run.log_text
-    switch = len(run.requests(Path.SWITCH_ISOLATED))
+    plugin = {e.seq for row in rows for e in preparation(_writes(run, row.symbol))}
+    # freqtrade's own account-wide call carries a stray "leverage"; the plugin's does not.
+    account_sets = [e for e in run.requests(Path.SET_MARGIN_MODE) if "leverage" not in e.body]
+    plugin |= {e.seq for e in account_sets}
+    if account_sets:
+        first_ms = run.journal[0].time_ms
+        console.print(
+            "account margin mode set by the plugin: "
+            + ", ".join(
+                f"{e.body.get('setMarginMode')} -> retCode {e.ret_code} at "
+                f"{(e.time_ms - first_ms) / 1000:.2f}s"
+                for e in account_sets
+            )
+        )
+    later = [e for e in run.journal if e.path in MARGIN_PATHS and e.seq not in plugin]
+    codes = sorted({str(e.ret_code) for e in later})
     console.print(
         f"requests: {len(run.journal)} ({len(signed)} signed, {len(bad_signatures)} bad "
-        f"signatures); switch-isolated {switch}, set-leverage "
-        f"{len(run.requests(Path.SET_LEVERAGE))}, set-margin-mode "
-        f"{len(run.requests(Path.SET_MARGIN_MODE))}, orders {len(run.requests(Path.ORDER_CREATE))}"
+        f"signatures), orders {len(run.requests(Path.ORDER_CREATE))}; the plugin's margin "
+        f"writes {len(plugin)}; freqtrade's own per-order margin calls {len(later)} "
+        f"(retCodes {', '.join(codes) or '-'})"
     )
     console.print(
         f"freqtrade exit code {run.exit_code}; secret in log: {'YES' if secret_leaked else 'no'}"

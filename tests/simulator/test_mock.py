@@ -1,0 +1,139 @@
+"""requests-mock transport: the three faces of ``mock_bybit``, ``mount`` and a real ccxt."""
+
+import subprocess
+import sys
+
+import ccxt
+import pytest
+import requests
+import requests_mock
+
+from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.simulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    BybitSimulator,
+    mock_bybit,
+)
+
+
+TIME_URL = "https://api.bybit.com/v5/market/time"
+
+
+def test_context_manager_answers_bybit_hosts_only() -> None:
+    sim = BybitSimulator()
+    with mock_bybit(sim) as m:
+        assert m.sim is sim
+        for host in ("api.bybit.com", "api-testnet.bybit.com", "api-demo.bybit.com"):
+            assert requests.get(f"https://{host}/v5/market/time").json()["retCode"] == 0
+        with pytest.raises(requests_mock.exceptions.NoMockAddress):
+            requests.get("https://example.com/v5/market/time")
+        m.mocker.get("https://example.com/x", text="other mocks still work")
+        assert requests.get("https://example.com/x").text == "other mocks still work"
+    assert [e.path for e in sim.journal] == [Path.SERVER_TIME] * 3
+
+
+def test_decorator_and_start_stop() -> None:
+    sim = BybitSimulator()
+
+    @mock_bybit(sim)
+    def call() -> int:
+        return int(requests.get(TIME_URL).json()["retCode"])
+
+    assert call() == 0
+    m = mock_bybit(sim)
+    m.start()
+    try:
+        requests.get(TIME_URL)
+    finally:
+        m.stop()
+    assert len(sim.requests(path=Path.SERVER_TIME)) == 2
+
+
+def test_mount_on_one_session_any_host() -> None:
+    sim = BybitSimulator()
+    session = requests.Session()
+    sim.mount(session)
+    reply = session.get("http://127.0.0.1:9/v5/market/tickers?category=linear&symbol=BTCUSDT")
+    assert reply.json()["result"]["list"][0]["symbol"] == "BTCUSDT"
+    assert sim.requests(symbol="BTCUSDT")[0].query == {"category": "linear", "symbol": "BTCUSDT"}
+
+
+def test_timeout_fault_raises_in_requests() -> None:
+    sim = BybitSimulator()
+    sim.inject_fault(path=Path.SERVER_TIME, timeout=True)
+    with mock_bybit(sim), pytest.raises(requests.exceptions.Timeout):
+        requests.get(TIME_URL)
+
+
+def test_reset_clears_journal() -> None:
+    sim = BybitSimulator()
+    with mock_bybit(sim):
+        requests.get(TIME_URL)
+    sim.reset()
+    assert sim.journal == []
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, freqtrade_bybit_margin.simulator.pytest_plugin; "
+        "print(sorted(m for m in ('requests_mock', 'freqtrade') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_bybit_sim_fixture(bybit_sim: BybitSimulator) -> None:
+    assert requests.get(TIME_URL).json()["retCode"] == 0
+    assert bybit_sim.account_type == "classic"
+    assert len(bybit_sim.journal) == 1
+
+
+@pytest.mark.parametrize("account_type", ["classic", "uta2"])
+def test_real_ccxt_sync_client(account_type: str) -> None:
+    sim = BybitSimulator(account_type)  # type: ignore[arg-type]
+    ex = ccxt.bybit(
+        {"apiKey": DEFAULT_API_KEY, "secret": DEFAULT_API_SECRET, "enableRateLimit": False}
+    )
+    with mock_bybit(sim):
+        ex.load_markets()
+        assert ex.markets["BTC/USDT:USDT"]["linear"]
+        assert ex.markets["BTC/USDT:USDT"]["limits"]["leverage"]["max"] == 100
+        unified = ex.is_unified_enabled()
+        assert unified == [False, account_type == "uta2"]
+        ex.set_position_mode(False)
+        ex.set_margin_mode("isolated", "BTC/USDT:USDT", {"leverage": 3.0})
+        if account_type == "classic":
+            with pytest.raises(ccxt.BadRequest):  # switch-isolated already set 3x: 110043
+                ex.set_leverage(3, "BTC/USDT:USDT")
+            with pytest.raises(ccxt.MarginModeAlreadySet):
+                ex.set_margin_mode("isolated", "BTC/USDT:USDT", {"leverage": 3.0})
+        else:
+            ex.set_leverage(3, "BTC/USDT:USDT")
+            assert sim.account_margin_mode == "ISOLATED_MARGIN"
+        book = ex.fetch_order_book("BTC/USDT:USDT", 1)
+        order = ex.create_order(
+            "BTC/USDT:USDT", "limit", "buy", 0.004, book["asks"][0][0], {"position_idx": 0}
+        )
+        fetched = ex.fetch_order(order["id"], "BTC/USDT:USDT", {"acknowledged": True})
+        assert (fetched["status"], fetched["filled"]) == ("closed", 0.004)
+        assert fetched["fee"]["currency"] == "USDT"
+        trades = ex.fetch_my_trades("BTC/USDT:USDT", since=fetched["timestamp"] - 5000)
+        assert trades[0]["order"] == order["id"]
+        (pos,) = ex.fetch_positions()
+        assert (pos["symbol"], pos["side"], pos["contracts"], pos["leverage"]) == (
+            "BTC/USDT:USDT",
+            "long",
+            0.004,
+            3.0,
+        )
+        assert pos["liquidationPrice"] > 0
+        assert ex.fetch_balance()["USDT"]["total"] < 10000
+        assert len(ex.fetch_ohlcv("BTC/USDT:USDT", "1m", limit=1000)) == 1000
+        assert ex.fetch_leverage_tiers(["BTC/USDT:USDT"])["BTC/USDT:USDT"][0]["maxLeverage"] == 100
+    history = "/v5/order/history" if account_type == "classic" else "/v5/order/realtime"
+    assert sim.requests(path=history)
+    signed = [e for e in sim.journal if e.signed]
+    assert len(signed) >= 10
+    assert all(e.signature_ok for e in signed)
+    assert sim.symbol_state("BTCUSDT")["position_size"] == "0.004"

@@ -1,0 +1,89 @@
+"""Loopback HTTP transport: raw round trip, control plane, async ccxt."""
+
+import json
+import urllib.request
+
+import ccxt.async_support as ccxt_async
+
+from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.simulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    BybitSimulator,
+    ThreadedSimulatorServer,
+)
+
+from .helpers import signed_headers
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_raw_round_trip_and_control_routes() -> None:
+    sim = BybitSimulator("uta2")
+    with ThreadedSimulatorServer(sim) as server:
+        assert server.ready.is_set()
+        assert server.url.startswith("http://127.0.0.1:")
+        status, data = fetch(f"{server.url}{Path.SERVER_TIME}")
+        assert (status, data["retCode"]) == (200, 0)
+        raw = '{"setMarginMode":"ISOLATED_MARGIN"}'
+        status, data = fetch(
+            f"{server.url}{Path.SET_MARGIN_MODE}",
+            method="POST",
+            data=raw.encode(),
+            headers=signed_headers(raw, sim.clock()),
+        )
+        assert (status, data["retCode"], data["retMsg"]) == (200, 0, "Request accepted")
+        status, data = fetch(f"{server.url}/v5/unknown")
+        assert (status, data["retCode"]) == (404, 10001)
+
+        status, journal = fetch(f"{server.url}/_sim/journal")
+        assert [e["path"] for e in journal["journal"]] == [
+            Path.SERVER_TIME,
+            Path.SET_MARGIN_MODE,
+            "/v5/unknown",
+        ]
+        assert journal["journal"][1]["signature_ok"] is True
+        _, state = fetch(f"{server.url}/_sim/state")
+        assert state["account_margin_mode"] == "ISOLATED_MARGIN"
+        status, _ = fetch(f"{server.url}/_sim/reset", method="POST", data=b"")
+        assert status == 200
+        assert sim.account_margin_mode == "REGULAR_MARGIN"
+        assert sim.journal == []
+    assert not server.ready.is_set()
+
+
+def test_bybit_sim_server_fixture(bybit_sim_server: ThreadedSimulatorServer) -> None:
+    status, _ = fetch(f"{bybit_sim_server.url}{Path.SERVER_TIME}")
+    assert status == 200
+    assert len(bybit_sim_server.sim.journal) == 1
+
+
+async def test_async_ccxt_against_server(bybit_sim_server: ThreadedSimulatorServer) -> None:
+    ex = ccxt_async.bybit(
+        {"apiKey": DEFAULT_API_KEY, "secret": DEFAULT_API_SECRET, "enableRateLimit": False}
+    )
+    ex.urls["api"] = dict.fromkeys(
+        ("public", "private", "spot", "futures", "v2"), bybit_sim_server.url
+    )
+    try:
+        await ex.load_markets()
+        await ex.set_leverage(7, "ETH/USDT:USDT")
+    finally:
+        await ex.close()
+    sim = bybit_sim_server.sim
+    assert sim.symbol_state("ETHUSDT")["leverage"] == "7"
+    assert all(e.signature_ok for e in sim.journal if e.signed)
+    assert sim.requests(path=Path.COIN_INFO)[0].signature_ok
