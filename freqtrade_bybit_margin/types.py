@@ -22,7 +22,9 @@ class MarginMode(StrEnum):
     @property
     def account_margin_mode(self) -> AccountMarginMode:
         """``setMarginMode`` for ``/v5/account/set-margin-mode``."""
-        return AccountMarginMode.ISOLATED if self is MarginMode.ISOLATED else AccountMarginMode.CROSS
+        return (
+            AccountMarginMode.ISOLATED if self is MarginMode.ISOLATED else AccountMarginMode.CROSS
+        )
 
 
 class AccountType(StrEnum):
