@@ -188,24 +188,23 @@ def _stop(process: subprocess.Popen[bytes]) -> int | None:
     return process.returncode
 
 
-RETRYABLE = (RetCode.TOO_MANY_VISITS, RetCode.TIMESTAMP_OUTSIDE_RECV_WINDOW)
+def plugin_writes(run: BotRun, symbol: str) -> list[Any]:
+    """The plugin's own margin writes for one symbol, before its first order.
 
-
-def preparation(writes: Sequence[Any]) -> list[Any]:
-    """The plugin's own margin writes for one symbol: the first group of writes, ending with a
-    switch-isolated that changed the pair, or with a set-leverage that was not retried.
-
-    freqtrade's per-order ``set_margin_mode`` + ``set_leverage`` always come later: the plugin
-    prepares in ``bot_start``, or in ``confirm_trade_entry`` which precedes ``create_order``.
+    freqtrade's ``_lev_prep`` sends its own writes immediately before every entry order:
+    switch-isolated + set-leverage where the mode is per symbol, set-leverage alone on unified
+    accounts (its set-margin-mode carries no symbol). Those are left out; everything before
+    them is the plugin's (``bot_start``, or ``confirm_trade_entry`` for a late pair).
     """
-    group = []
-    for entry in writes:
-        group.append(entry)
-        if entry.path == Path.SWITCH_ISOLATED and entry.ret_code == RetCode.OK:
-            break
-        if entry.path == Path.SET_LEVERAGE and entry.ret_code not in RETRYABLE:
-            break
-    return group
+    entries = run.requests(symbol=symbol)
+    orders = [e for e in entries if e.path == Path.ORDER_CREATE]
+    cutoff = orders[0].seq if orders else None
+    writes = [e for e in entries if e.path in MARGIN_WRITES and (cutoff is None or e.seq < cutoff)]
+    if cutoff is not None and writes and writes[-1].path == Path.SET_LEVERAGE:
+        writes.pop()
+        if writes and writes[-1].path == Path.SWITCH_ISOLATED:
+            writes.pop()
+    return writes
 
 
 def _outcome(group: Sequence[Any]) -> str:
@@ -230,24 +229,29 @@ def timeline(
     """
     first_ms = run.journal[0].time_ms if run.journal else run.started_ms
     account_ok = _account_mode_ms(run)
+    leverage_reads = run.requests(Path.POSITION_SYMBOL_INFO)
     rows = []
     for pair in run.pairs:
         symbol = symbols[pair]
         mode, leverage = targets[pair]
-        group = preparation([e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES])
+        group = plugin_writes(run, symbol)
         orders = run.requests(Path.ORDER_CREATE, symbol)
         first_order = orders[0] if orders else None
         uses_switch = any(e.path == Path.SWITCH_ISOLATED for e in group)
         result = _outcome(group)
+        done: Any = group[-1] if group else None
+        if done is not None and (result.startswith("failed") or _leverage_of(done) != leverage):
+            done = None
+        order_seq = first_order.seq if first_order is not None else float("inf")
+        if not group and leverage_reads and leverage_reads[0].seq < order_seq:
+            # one read of every leverage showed this pair at its target: nothing to write
+            result, done = "unchanged (read)", leverage_reads[0]
         prepared_ms: int | None = None
-        carries_target = bool(group) and _leverage_of(group[-1]) == leverage
-        if group and carries_target and not result.startswith("failed"):
-            prepared_ms = int(group[-1].time_ms)
+        if done is not None:
+            prepared_ms = int(done.time_ms)
             if not uses_switch:
                 prepared_ms = None if account_ok is None else max(prepared_ms, account_ok)
-        before = prepared_ms is not None and (
-            first_order is None or group[-1].seq < first_order.seq
-        )
+        before = prepared_ms is not None and (first_order is None or done.seq < first_order.seq)
         rows.append(
             PairTimeline(
                 pair=pair,

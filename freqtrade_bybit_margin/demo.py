@@ -23,7 +23,7 @@ from freqtrade_bybit_margin.botrun import (
     REPO_USER_DATA,
     BotRun,
     PairTimeline,
-    preparation,
+    plugin_writes,
     run_bot,
     timeline,
 )
@@ -145,10 +145,6 @@ def _position(sim: Any, symbol: str) -> str:
 MARGIN_PATHS = (*MARGIN_WRITES, Path.SET_MARGIN_MODE)
 
 
-def _writes(run: BotRun, symbol: str) -> list[Any]:
-    return [e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES]
-
-
 def _seconds(ms: int | None) -> str:
     return "-" if ms is None else f"{ms / 1000:6.2f}s"
 
@@ -186,7 +182,7 @@ def _report(
     bad_signatures = [e for e in signed if e.signature_ok is False]
     traded = [row for row in rows if row.traded]
     secret_leaked = secret in run.log_text
-    plugin = {e.seq for row in rows for e in preparation(_writes(run, row.symbol))}
+    plugin = {e.seq for row in rows for e in plugin_writes(run, row.symbol)}
     # freqtrade's own account-wide call carries a stray "leverage"; the plugin's does not.
     account_sets = [e for e in run.requests(Path.SET_MARGIN_MODE) if "leverage" not in e.body]
     plugin |= {e.seq for e in account_sets}

@@ -142,6 +142,25 @@ class ExchangeReader:
                 found.open_orders[symbol] = found.open_orders.get(symbol, 0) + 1
         return found
 
+    def leverages(self, category: str) -> dict[str, set[float]]:
+        """Every symbol's leverage setting in one request, position or not.
+
+        ``GET /v5/position/symbol-info`` ("Get Futures Leverage", 2026-06):
+        https://bybit-exchange.github.io/docs/v5/position/batch-lvg . Hedge mode may give one
+        row per side, hence a set per symbol.
+        """
+        request = {"category": category}
+        rows: list[Any] = self._call(
+            Path.POSITION_SYMBOL_INFO,
+            partial(_paged, self._exchange.privateGetV5PositionSymbolInfo, request),
+        )
+        found: dict[str, set[float]] = {}
+        for row in rows:
+            value = row.get("leverage")
+            if value not in (None, ""):
+                found.setdefault(str(row["symbol"]), set()).add(float(value))
+        return found
+
     def position_row(self, category: str, market_id: str) -> dict[str, Any]:
         """The position row of one symbol; Bybit returns one even when flat (size 0)."""
         request = {"category": category, "symbol": market_id}

@@ -142,6 +142,7 @@ class MarginService:
         self._lock = threading.Lock()
         self._results: dict[str, PairResult] = {}
         self._account_mode: tuple[MarginMode, float] | None = None
+        self._symbol_info_served = True
         self._reader = ExchangeReader(exchange, self._call)
 
     # -- account ----------------------------------------------------------------------------
@@ -203,10 +204,13 @@ class MarginService:
         steps = self._account_steps(
             {t.margin_mode for t, m, _ in planned if m is Mechanism.ACCOUNT_MODE}, exposure
         )
+        current = self._current_leverages(
+            [(t, c) for t, m, c in planned if m is Mechanism.ACCOUNT_MODE], exposure
+        )
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
             futures = {
                 target.pair: pool.submit(
-                    self._prepare_pair, target, mechanism, category, exposure, steps
+                    self._prepare_pair, target, mechanism, category, exposure, steps, current
                 )
                 for target, mechanism, category in planned
             }
@@ -223,6 +227,7 @@ class MarginService:
         category: str,
         exposure: Exposure,
         steps: dict[MarginMode, _AccountStep],
+        current: dict[str, set[float]],
     ) -> PairResult:
         counter = _Counter()
         market_id = self._market_id(target.pair)
@@ -236,6 +241,9 @@ class MarginService:
             if mechanism is Mechanism.ACCOUNT_MODE and step is not None and step.failure:
                 failure = Failure(step.error or "ExchangeError", None, step.retryable, step.failure)
                 return self._failed(target, mechanism, failure, 0)
+            if current.get(market_id) == {float(target.leverage)}:
+                # Bybit reported this leverage a moment ago, and the account mode holds.
+                return self._result(target, mechanism, Outcome.UNCHANGED, True)
             changed = False
             if mechanism is Mechanism.SWITCH_ISOLATED:
                 answer = self._call(
@@ -299,6 +307,27 @@ class MarginService:
             reason=f"{state.busy_reason}; left as it is ({now})",
             requests=counter.sent,
         )
+
+    def _current_leverages(
+        self, pairs: list[tuple[PairTarget, str]], exposure: Exposure
+    ) -> dict[str, set[float]]:
+        """Leverage of every symbol in one read per category, so that a restart where all
+        holds costs one request instead of one per pair. Worth it from two pairs on; on any
+        failure the pairs are simply written (and the read is not tried again)."""
+        free = [(t, c) for t, c in pairs if self._market_id(t.pair) not in exposure.positions]
+        if len(free) < 2 or not self._symbol_info_served:
+            return {}
+        found: dict[str, set[float]] = {}
+        for category in sorted({category for _, category in free}):
+            try:
+                found.update(self._reader.leverages(category))
+            except ccxt.BaseError as error:
+                self._symbol_info_served = False
+                logger.info(
+                    "Reading leverages at once is not available (%s).", classify(error).reason
+                )
+                return {}
+        return found
 
     # -- the account-wide step (UTA) -----------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from freqtrade_bybit_margin.botrun import REPO_USER_DATA, BotRun, preparation, run_bot
+from freqtrade_bybit_margin.botrun import REPO_USER_DATA, BotRun, plugin_writes, run_bot
 from freqtrade_bybit_margin.cli import main
 from freqtrade_bybit_margin.constants import Path, RetCode
 from freqtrade_bybit_margin.simulator import (
@@ -67,10 +67,6 @@ def live(tmp_path: FilePath) -> Iterator[Runner]:
 def first_order(run: BotRun, symbol: str) -> Any:
     orders = run.requests(Path.ORDER_CREATE, symbol)
     return orders[0] if orders else None
-
-
-def plugin_writes(run: BotRun, symbol: str) -> list[Any]:
-    return preparation([e for e in run.requests(symbol=symbol) if e.path in MARGIN_WRITES])
 
 
 def assert_clean(run: BotRun) -> None:
@@ -180,11 +176,22 @@ def test_restart_with_everything_right_trades_without_errors(live: Runner, accou
     run = live(sim, positioned(list(TARGETS)))
 
     not_modified = {RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED}
+    first_any_order = min(e.seq for e in run.requests(Path.ORDER_CREATE))
     for symbol in TARGETS:
         writes = plugin_writes(run, symbol)
-        assert writes
-        assert {e.ret_code for e in writes} <= not_modified
+        if account == "classic":  # switch-isolated 110026, then set-leverage 110043
+            assert [(e.path, e.ret_code) for e in writes] == [
+                (Path.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
+                (Path.SET_LEVERAGE, RetCode.LEVERAGE_NOT_MODIFIED),
+            ]
+        else:  # one read of every leverage was enough: nothing to write
+            assert writes == []
+        assert {e.ret_code for e in plugin_writes(run, symbol)} <= not_modified
         assert first_order(run, symbol) is not None
+    if account == "uta2":
+        reads = run.requests(Path.POSITION_SYMBOL_INFO)
+        assert len(reads) == 1
+        assert reads[0].seq < first_any_order
     plugin_account_sets = [
         e for e in run.requests(Path.SET_MARGIN_MODE) if "leverage" not in (e.body or {})
     ]

@@ -149,7 +149,40 @@ def test_uta2_account_mode_already_right_is_not_set_again() -> None:
     assert sim.requests(path=Path.SET_MARGIN_MODE) == []
     assert [r.outcome for r in first] == [Outcome.CHANGED] * 3
     assert [r.outcome for r in second] == [Outcome.UNCHANGED] * 3
-    assert all(r.confirmed and r.requests == 1 for r in second)
+    assert all(r.confirmed for r in second)
+
+
+def test_uta2_restart_reads_all_leverages_at_once_and_writes_nothing() -> None:
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    for symbol, leverage in (("BTCUSDT", "5"), ("ETHUSDT", "4"), ("SOLUSDT", "3")):
+        sim.set_symbol(symbol, leverage=leverage)
+    sim.set_symbol("SOLUSDT", leverage="7")
+
+    results = service(sim).prepare(THREE)
+
+    assert [(r.outcome, r.requests) for r in results] == [
+        (Outcome.UNCHANGED, 0),
+        (Outcome.UNCHANGED, 0),
+        (Outcome.CHANGED, 1),
+    ]
+    assert all(r.confirmed for r in results)
+    assert len(sim.requests(path=Path.POSITION_SYMBOL_INFO)) == 1
+    assert writes(sim) == [(Path.SET_LEVERAGE, 0)]
+    assert float(sim.symbol_state("SOLUSDT")["leverage"]) == 3
+
+
+def test_without_the_leverage_read_every_pair_is_written() -> None:
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim.inject_fault(path=Path.POSITION_SYMBOL_INFO, ret_code=RetCode.PARAMS_ERROR, times=None)
+    svc = service(sim)
+
+    first = svc.prepare(THREE)
+    second = svc.prepare(THREE)
+
+    assert all(r.confirmed for r in first + second)
+    assert [r.outcome for r in second] == [Outcome.UNCHANGED] * 3
+    assert len(sim.requests(path=Path.POSITION_SYMBOL_INFO)) == 1  # not asked again
+    assert [code for _, code in writes(sim)] == [0] * 3 + [RetCode.LEVERAGE_NOT_MODIFIED] * 3
 
 
 def test_uta2_account_mode_cannot_change_with_open_positions() -> None:

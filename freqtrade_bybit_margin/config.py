@@ -1,0 +1,330 @@
+"""
+The ``bybit_margin`` configuration section: JSON Schema, consistency checks, frozen settings.
+
+Pure: takes freqtrade's config as a plain mapping and returns :class:`MarginSettings` or raises
+:class:`~freqtrade_bybit_margin.errors.ConfigError`. It reads freqtrade's own ``exchange.name``,
+``trading_mode`` and ``margin_mode`` as dictionary keys and never imports freqtrade.
+
+Validation follows freqtrade's own manners (``freqtrade/configuration/config_validation.py``):
+a JSON Schema with a description per property, then small named ``_validate_*`` functions for
+rules that span several keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum, StrEnum
+from typing import Any
+
+# jsonschema ships no type information (no types-jsonschema in the environment).
+from jsonschema import Draft7Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+
+from freqtrade_bybit_margin.errors import ConfigError
+from freqtrade_bybit_margin.types import MarginMode, PairTarget
+
+
+logger = logging.getLogger(__name__)
+
+SECTION = "bybit_margin"
+"""Name of the section in freqtrade's config, and of the strategy class attribute."""
+
+
+class OnFailure(StrEnum):
+    """What happens to entries on a pair that is not confirmed at its target."""
+
+    BLOCK = "block"
+    """No entry on the pair until it is confirmed."""
+    WARN = "warn"
+    """Log a warning and let freqtrade enter anyway."""
+
+
+MARGIN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Margin mode and leverage every pair must have before a position opens.",
+    "properties": {
+        "margin_mode": {
+            "description": "Margin mode of every pair. Default: freqtrade's own `margin_mode`, "
+            "which it must equal.",
+            "type": "string",
+            "enum": [m.value for m in MarginMode],
+        },
+        "leverage": {
+            "description": "Leverage of every pair not matched by `pair_leverage`.",
+            "type": "number",
+            "minimum": 1,
+            "default": 1,
+        },
+        "pair_leverage": {
+            "description": "Leverage per pair: exact pair names first, then regular expressions "
+            "(full match) in the order written.",
+            "type": "object",
+            "propertyNames": {"minLength": 1},
+            "additionalProperties": {"type": "number", "minimum": 1},
+            "default": {},
+        },
+        "on_failure": {
+            "description": "`block`: no entry on a pair until it is confirmed; `warn`: log only.",
+            "type": "string",
+            "enum": [o.value for o in OnFailure],
+            "default": OnFailure.BLOCK.value,
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class MarginSettings:
+    """The validated ``bybit_margin`` section.
+
+    :param margin_mode: margin mode of every pair.
+    :param leverage: leverage of every pair not matched by ``pair_leverage``.
+    :param pair_leverage: (pair name or regex, leverage) in the order written.
+    :param on_failure: what happens to entries on a pair that is not confirmed.
+    """
+
+    margin_mode: MarginMode
+    leverage: float
+    pair_leverage: tuple[tuple[str, float], ...]
+    on_failure: OnFailure
+
+    def leverage_for(self, pair: str) -> float:
+        """
+        Leverage configured for ``pair``.
+
+        An exact pair name wins; then the first regular expression that matches the whole pair
+        name, in the order written; then the default ``leverage``.
+        :param pair: freqtrade pair name, e.g. ``BTC/USDT:USDT``
+        :return: the configured leverage
+        """
+        for key, value in self.pair_leverage:
+            if key == pair:
+                return value
+        for key, value in self.pair_leverage:
+            if re.fullmatch(key, pair):
+                return value
+        return self.leverage
+
+    def target_for(self, pair: str) -> PairTarget:
+        """
+        Margin mode and leverage ``pair`` must have before it may open a position.
+        :param pair: freqtrade pair name
+        """
+        return PairTarget(pair=pair, margin_mode=self.margin_mode, leverage=self.leverage_for(pair))
+
+
+def load_settings(
+    config: Mapping[str, Any], strategy_defaults: Mapping[str, Any] | None = None
+) -> MarginSettings:
+    """
+    Validate the ``bybit_margin`` section of freqtrade's config and freeze it.
+
+    :param config: freqtrade's config (only ``exchange.name``, ``trading_mode``,
+        ``margin_mode`` and ``bybit_margin`` are read).
+    :param strategy_defaults: the strategy class attribute ``bybit_margin``; the config section
+        overrides it key by key, as freqtrade does for its own strategy settings.
+    :return: the settings
+    :raise ConfigError: naming the key, the value and what is allowed
+    """
+    section = config.get(SECTION, {})
+    _validate_section(section, origin="config")
+    defaults = strategy_defaults if strategy_defaults is not None else {}
+    _validate_section(defaults, origin="strategy attribute")
+    merged: dict[str, Any] = {**_schema_defaults(), **defaults, **section}
+
+    _validate_exchange(config)
+    _validate_trading_mode(config)
+    _validate_margin_mode(config, merged)
+    _validate_pair_patterns(merged)
+
+    return MarginSettings(
+        margin_mode=MarginMode(merged.get("margin_mode", _plain(config["margin_mode"]))),
+        leverage=float(merged["leverage"]),
+        pair_leverage=tuple((key, float(value)) for key, value in merged["pair_leverage"].items()),
+        on_failure=OnFailure(merged["on_failure"]),
+    )
+
+
+def check_leverage_limits(
+    settings: MarginSettings, pairs: Iterable[str], markets: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """
+    Check each pair's configured leverage against the market's leverage filter.
+
+    Reads ccxt's ``market["limits"]["leverage"]`` (``min``/``max``) and Bybit's
+    ``market["info"]["leverageFilter"]["leverageStep"]``. Pairs without a market are left to
+    freqtrade, which drops them from the whitelist.
+    :param settings: validated settings
+    :param pairs: pairs the bot may trade
+    :param markets: ccxt markets by pair name
+    :raise ConfigError: one line per pair whose leverage is out of range or off the step
+    """
+    problems: list[str] = []
+    for pair in pairs:
+        market = markets.get(pair)
+        if market is None:
+            logger.debug("No market for %s, leverage not checked.", pair)
+            continue
+        problem = _leverage_problem(pair, settings.leverage_for(pair), market)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _leverage_problem(pair: str, leverage: float, market: Mapping[str, Any]) -> str | None:
+    limits = (market.get("limits") or {}).get("leverage") or {}
+    low = _decimal(limits.get("min")) or Decimal(1)
+    high = _decimal(limits.get("max"))
+    step = _decimal(((market.get("info") or {}).get("leverageFilter") or {}).get("leverageStep"))
+    value = Decimal(str(leverage))
+    allowed = f"{_fmt(low)} to {_fmt(high)}" if high is not None else f">= {_fmt(low)}"
+    if step:
+        allowed += f" in steps of {_fmt(step)}"
+    off_range = value < low or (high is not None and value > high)
+    off_step = step is not None and step > 0 and (value - low) % step != 0
+    if off_range or off_step:
+        return (
+            f"{SECTION}: leverage {_fmt(value)} for {pair} is not allowed by its market; "
+            f"allowed: {allowed}."
+        )
+    return None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _fmt(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    return format(value.normalize(), "f")
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+def _validate_section(section: Any, *, origin: str) -> None:
+    """Validate one section against :data:`MARGIN_SCHEMA` (the first error, outermost first)."""
+    errors = sorted(Draft7Validator(MARGIN_SCHEMA).iter_errors(section), key=_error_order)
+    if errors:
+        raise ConfigError(_describe(errors[0], origin))
+
+
+def _schema_defaults() -> dict[str, Any]:
+    return {
+        key: subschema["default"]
+        for key, subschema in MARGIN_SCHEMA["properties"].items()
+        if "default" in subschema
+    }
+
+
+def _error_order(error: ValidationError) -> tuple[int, str]:
+    return (len(error.absolute_path), str(list(error.absolute_path)))
+
+
+def _describe(error: ValidationError, origin: str) -> str:
+    """Turn a schema error into "key, value, what is allowed"."""
+    path = [str(p) for p in error.absolute_path]
+    key = ".".join([SECTION, *path[:1]]) + "".join(f"[{p!r}]" for p in path[1:])
+    where = f" (in the {origin})"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.instance
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        allowed = list(schema.get("properties", {}))
+        unknown = [k for k in value if k not in allowed]
+        name = unknown[0] if unknown else "?"
+        hint = difflib.get_close_matches(name, allowed, n=1)
+        did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+        return (
+            f"{key}: unknown key {name!r}{where}; allowed keys: "
+            f"{', '.join(repr(a) for a in allowed)}.{did_you_mean}"
+        )
+    if error.validator == "enum":
+        allowed_text = "one of " + ", ".join(repr(v) for v in schema.get("enum", []))
+    elif error.validator == "minimum":
+        allowed_text = f"a number >= {schema.get('minimum')}"
+    elif error.validator == "type":
+        allowed_text = {"number": "a number", "object": "an object", "string": "a string"}.get(
+            str(schema.get("type")), str(schema.get("type"))
+        )
+    elif error.validator == "minLength":
+        allowed_text = "a non-empty pair name or regular expression"
+    else:
+        allowed_text = error.message
+    return f"{key}: {value!r}{where} is not allowed; allowed: {allowed_text}."
+
+
+# --- consistency checks ----------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """freqtrade turns some settings into its own Enums once loaded; compare their values."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _validate_exchange(config: Mapping[str, Any]) -> None:
+    """The section only makes sense on Bybit."""
+    name = (config.get("exchange") or {}).get("name")
+    if str(name).lower() != "bybit":
+        raise ConfigError(
+            f"exchange.name: {name!r} cannot be used with a {SECTION} section; allowed: 'bybit'."
+        )
+
+
+def _validate_trading_mode(config: Mapping[str, Any]) -> None:
+    """Margin mode and leverage exist only for futures."""
+    mode = _plain(config.get("trading_mode"))
+    if mode != "futures":
+        raise ConfigError(
+            f"trading_mode: {mode!r} cannot be used with a {SECTION} section (margin mode and "
+            f"leverage exist only for futures); allowed: 'futures'."
+        )
+
+
+def _validate_margin_mode(config: Mapping[str, Any], section: Mapping[str, Any]) -> None:
+    """The section's margin mode must equal freqtrade's.
+
+    freqtrade sets its own top-level ``margin_mode`` again before every entry order
+    (``Bybit._lev_prep``); a different mode here would be undone on each order.
+    """
+    freqtrade_mode = _plain(config.get("margin_mode"))
+    allowed = [m.value for m in MarginMode]
+    if freqtrade_mode not in allowed:
+        raise ConfigError(
+            f"margin_mode: {freqtrade_mode!r} (freqtrade's top-level setting) is not usable "
+            f"with a {SECTION} section; allowed: 'isolated' (the only futures margin mode "
+            f"freqtrade supports on Bybit)."
+        )
+    wanted = section.get("margin_mode", freqtrade_mode)
+    if wanted != freqtrade_mode:
+        raise ConfigError(
+            f"{SECTION}.margin_mode: {wanted!r} differs from freqtrade's margin_mode "
+            f"{freqtrade_mode!r}; allowed: {freqtrade_mode!r} (or leave it out). freqtrade "
+            f"sets its own margin_mode again before every entry order, so a different mode "
+            f"would be undone on each order; freqtrade supports only isolated futures on Bybit."
+        )
+
+
+def _validate_pair_patterns(section: Mapping[str, Any]) -> None:
+    """Every ``pair_leverage`` key must be a pair name or a valid regular expression."""
+    for key in section.get("pair_leverage", {}):
+        try:
+            re.compile(key)
+        except re.error as err:
+            raise ConfigError(
+                f"{SECTION}.pair_leverage: key {key!r} is not a valid regular expression "
+                f"({err}); allowed: an exact pair name such as 'BTC/USDT:USDT' or a regular "
+                f"expression such as 'ETH/.*'."
+            ) from err

@@ -1,0 +1,36 @@
+"""Minimal strategies with the mixin for tests (freqtrade's ``tests/strategy/strats`` pattern)."""
+
+from typing import Any
+
+from freqtrade.strategy import IStrategy
+from pandas import DataFrame
+
+from freqtrade_bybit_margin import BybitMarginMixin
+
+
+class MarginTestStrategy(BybitMarginMixin, IStrategy):
+    """Always wants to be long; everything else stays out of the way."""
+
+    INTERFACE_VERSION = 3
+    timeframe = "1m"
+    can_short = True
+    minimal_roi = {"0": 10.0}
+    stoploss = -0.5
+    startup_candle_count = 0
+
+    def populate_indicators(self, dataframe: DataFrame, metadata: dict[str, Any]) -> DataFrame:
+        return dataframe
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict[str, Any]) -> DataFrame:
+        dataframe["enter_long"] = 1
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict[str, Any]) -> DataFrame:
+        return dataframe
+
+
+class ForgetfulStrategy(MarginTestStrategy):
+    """Overrides bot_start without calling super(): the mixin's start runs late."""
+
+    def bot_start(self, **kwargs: Any) -> None:
+        self.started_by_user = True
