@@ -500,6 +500,7 @@ class MarginService:
         *,
         reason: str = "",
         requests: int = 0,
+        failure: Failure | None = None,
     ) -> PairResult:
         return PairResult(
             target=target,
@@ -507,6 +508,8 @@ class MarginService:
             outcome=outcome,
             confirmed=confirmed,
             reason=reason,
+            error=failure.error if failure else None,
+            retryable=failure.retryable if failure else False,
             requests=requests,
             at=self._clock(),
         )
@@ -514,14 +517,12 @@ class MarginService:
     def _failed(
         self, target: PairTarget, mechanism: Mechanism, failure: Failure, requests: int
     ) -> PairResult:
-        return PairResult(
-            target=target,
-            mechanism=mechanism,
-            outcome=Outcome.FAILED,
-            confirmed=False,
+        return self._result(
+            target,
+            mechanism,
+            Outcome.FAILED,
+            False,
             reason=failure.reason,
-            error=failure.error,
-            retryable=failure.retryable,
             requests=requests,
-            at=self._clock(),
+            failure=failure,
         )
