@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -145,6 +146,12 @@ def _position(sim: Any, symbol: str) -> str:
 MARGIN_PATHS = (*MARGIN_WRITES, Path.SET_MARGIN_MODE)
 
 
+def _exit_text(code: int | None) -> str:
+    if code == 128 + signal.SIGINT:
+        return "stopped by the demo (SIGINT)"
+    return f"exited by itself with code {code}"
+
+
 def _seconds(ms: int | None) -> str:
     return "-" if ms is None else f"{ms / 1000:6.2f}s"
 
@@ -205,7 +212,7 @@ def _report(
         f"(retCodes {', '.join(codes) or '-'})"
     )
     console.print(
-        f"freqtrade exit code {run.exit_code}; secret in log: {'YES' if secret_leaked else 'no'}"
+        f"freqtrade {_exit_text(run.exit_code)}; secret in log: {'YES' if secret_leaked else 'no'}"
     )
     ok = (
         bool(traded)
