@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MethodType
 from typing import Any
 
 import ccxt
-import ccxt.async_support
 
 from freqtrade_bybit_margin.constants import Category, RetCode
 from freqtrade_bybit_margin.types import AccountType, MarginMode
@@ -342,7 +342,10 @@ def install(exchange: Any) -> Any:
 
     :raises TypeError: for any other exchange
     """
-    if isinstance(exchange, ccxt.async_support.bybit):
+    # An async instance implies ccxt.async_support was imported; importing it here would pull
+    # aiohttp into every user of the package.
+    async_support = sys.modules.get("ccxt.async_support")
+    if async_support is not None and isinstance(exchange, async_support.bybit):
         method: Any = MethodType(switch_margin_mode_async, exchange)
     elif isinstance(exchange, ccxt.bybit):
         method = MethodType(switch_margin_mode, exchange)

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import logging
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +15,10 @@ import ccxt
 import pytest
 import requests_mock
 
-from freqtrade_bybit_margin import install, switch_margin_mode
+from freqtrade_bybit_margin import install, switch_margin_mode, switch_margin_mode_async
 from freqtrade_bybit_margin.ccxt_ext import format_leverage, serves_switch_isolated
 from freqtrade_bybit_margin.types import AccountType
-from tests.bybit_markets import API_KEY, API_SECRET, sync_bybit
+from tests.bybit_markets import API_KEY, API_SECRET, async_bybit, sync_bybit
 
 
 SWITCH_URL = "https://api.bybit.com/v5/position/switch-isolated"
@@ -322,3 +324,19 @@ def test_secret_never_appears_in_errors_or_logs(
     assert API_SECRET not in str(caught.value)
     assert API_SECRET not in str(bad.value)
     assert API_SECRET not in caplog.text
+
+
+def test_importing_the_package_stays_light() -> None:
+    """No freqtrade, requests-mock or aiohttp just for importing the package."""
+    code = (
+        "import sys, freqtrade_bybit_margin, freqtrade_bybit_margin.simulator;"
+        "print(sorted(m for m in ('freqtrade', 'requests_mock', 'aiohttp') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_install_on_an_async_instance_binds_the_awaitable() -> None:
+    exchange = install(async_bybit(AccountType.CLASSIC))
+    assert exchange.switch_margin_mode.__func__ is switch_margin_mode_async
+    assert exchange.switchMarginMode.__func__ is switch_margin_mode_async
