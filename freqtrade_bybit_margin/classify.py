@@ -54,16 +54,16 @@ def classify(error: BaseException) -> Failure:
 
 
 def _reason(error: BaseException, code: int | None) -> str:
+    """``"<class> <retCode>: <retMsg> (<set-margin-mode reasons>)"``, or the message."""
+    name = type(error).__name__
     body = error_body(error)
-    if body is not None:
-        message = str(body.get("retMsg") or body.get("ret_msg") or "")
-        reasons = ((body.get("result") or {}) if isinstance(body.get("result"), dict) else {}).get(
-            "reasons"
-        ) or []
-        details = "; ".join(
-            str(item.get("reasonMsg", "")) for item in reasons if isinstance(item, dict)
-        )
-        text = f"{message} ({details})" if details else message
-        return f"{type(error).__name__} {code}: {text}" if code is not None else text
-    text = str(error).replace("\n", " ")
-    return f"{type(error).__name__}: {text[:200]}"
+    if body is None:
+        return f"{name}: {str(error).replace(chr(10), ' ')[:200]}"
+    message = str(body.get("retMsg") or body.get("ret_msg") or "")
+    result = body.get("result")
+    reasons = result.get("reasons") if isinstance(result, dict) else None
+    details = "; ".join(
+        str(item.get("reasonMsg", "")) for item in reasons or [] if isinstance(item, dict)
+    )
+    text = f"{message} ({details})" if details else message
+    return f"{name} {code}: {text}" if code is not None else text
