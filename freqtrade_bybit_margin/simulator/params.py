@@ -21,11 +21,9 @@ CURSOR_PREFIX = "sim-offset:"
 
 def req_str(params: Mapping[str, Any], name: str) -> str:
     """A required, non-empty string parameter."""
-    value = params.get(name)
-    if value is None or value == "":
+    value = opt_str(params, name)
+    if value is None:
         raise ParamsError(f"params error: {name} is required")
-    if not isinstance(value, str):
-        raise ParamsError(f"params error: {name} must be a string, got {type(value).__name__}")
     return value
 
 

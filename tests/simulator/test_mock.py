@@ -1,8 +1,5 @@
 """requests-mock transport: the three faces of ``mock_bybit``, ``mount`` and a real ccxt."""
 
-import subprocess
-import sys
-
 import ccxt
 import pytest
 import requests
@@ -72,15 +69,6 @@ def test_reset_clears_journal() -> None:
         requests.get(TIME_URL)
     sim.reset()
     assert sim.journal == []
-
-
-def test_import_is_light() -> None:
-    code = (
-        "import sys, freqtrade_bybit_margin.simulator.pytest_plugin; "
-        "print(sorted(m for m in ('requests_mock', 'freqtrade') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_bybit_sim_fixture(bybit_sim: BybitSimulator) -> None:
