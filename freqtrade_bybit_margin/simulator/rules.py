@@ -53,11 +53,6 @@ WALLET_ACCOUNT_TYPES: dict[AccountType, frozenset[str]] = {
     "uta1": frozenset({"UNIFIED", "CONTRACT"}),
     "uta2": frozenset({"UNIFIED"}),
 }
-DERIVATIVES_WALLET: dict[AccountType, str] = {
-    "classic": "CONTRACT",
-    "uta1": "UNIFIED",
-    "uta2": "UNIFIED",
-}
 
 #: Per-UID, per-endpoint limits in requests per rolling second
 #: (https://bybit-exchange.github.io/docs/v5/rate-limit). switch-isolated is not listed by
