@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from freqtrade_bybit_margin.ccxt_ext import install, switch_margin_mode, switch_margin_mode_async
 from freqtrade_bybit_margin.errors import BybitMarginError, ConfigError
-from freqtrade_bybit_margin.types import (
+from freqtrade_bybit_margin.model import (
     AccountType,
     MarginMode,
     Mechanism,

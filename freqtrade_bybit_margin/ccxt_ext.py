@@ -22,7 +22,7 @@ from typing import Any
 import ccxt
 
 from freqtrade_bybit_margin.constants import Category, RetCode
-from freqtrade_bybit_margin.types import AccountType, MarginMode
+from freqtrade_bybit_margin.model import AccountType, MarginMode
 
 
 __all__ = [

@@ -26,7 +26,7 @@ from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from freqtrade_bybit_margin.errors import ConfigError
-from freqtrade_bybit_margin.types import MarginMode, PairTarget
+from freqtrade_bybit_margin.model import MarginMode, PairTarget
 
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ https://bybit-exchange.github.io/docs/v5/enum
 from enum import IntEnum, StrEnum
 
 
-class Path(StrEnum):
+class Endpoint(StrEnum):
     """REST paths of the Bybit V5 API used by the plugin or by freqtrade's live loop."""
 
     # margin mode and leverage

@@ -40,8 +40,8 @@ from freqtrade_bybit_margin.config import (
     load_settings,
 )
 from freqtrade_bybit_margin.errors import ConfigError
-from freqtrade_bybit_margin.service import MarginService
-from freqtrade_bybit_margin.types import Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.model import Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.service.margin_service import MarginService
 
 
 if TYPE_CHECKING:

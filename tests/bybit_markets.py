@@ -10,7 +10,7 @@ import ccxt
 import ccxt.async_support
 import requests_mock
 
-from freqtrade_bybit_margin.types import AccountType
+from freqtrade_bybit_margin.model import AccountType
 
 
 API_KEY = "unitkey000000000"

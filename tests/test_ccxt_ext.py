@@ -17,7 +17,7 @@ import requests_mock
 
 from freqtrade_bybit_margin import install, switch_margin_mode, switch_margin_mode_async
 from freqtrade_bybit_margin.ccxt_ext import format_leverage, serves_switch_isolated
-from freqtrade_bybit_margin.types import AccountType
+from freqtrade_bybit_margin.model import AccountType
 from tests.bybit_markets import API_KEY, API_SECRET, async_bybit, sync_bybit
 
 

@@ -14,7 +14,7 @@ import ccxt
 import pytest
 
 from freqtrade_bybit_margin import install
-from freqtrade_bybit_margin.types import AccountType
+from freqtrade_bybit_margin.model import AccountType
 from tests.bybit_markets import API_SECRET, async_bybit
 
 

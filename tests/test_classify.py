@@ -8,7 +8,7 @@ from typing import Any
 import ccxt
 import pytest
 
-from freqtrade_bybit_margin.classify import classify, is_not_modified
+from freqtrade_bybit_margin.service.classify import classify, is_not_modified
 
 
 def raised_by_ccxt(ret_code: int, ret_msg: str = "msg", result: Any = None) -> ccxt.BaseError:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from freqtrade_bybit_margin import __version__
-from freqtrade_bybit_margin import cli as cli_module
-from freqtrade_bybit_margin.cli import main
-from freqtrade_bybit_margin.cli_config import select_pairs
+from freqtrade_bybit_margin.cli import app as cli_module
+from freqtrade_bybit_margin.cli.app import main
+from freqtrade_bybit_margin.cli.freqtrade_config import select_pairs
 from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,

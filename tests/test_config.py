@@ -12,7 +12,7 @@ from freqtrade_bybit_margin.config import (
     load_settings,
 )
 from freqtrade_bybit_margin.errors import ConfigError
-from freqtrade_bybit_margin.types import MarginMode, PairTarget
+from freqtrade_bybit_margin.model import MarginMode, PairTarget
 
 
 BASE: dict[str, Any] = {

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from freqtrade_bybit_margin.botrun import REPO_USER_DATA, BotRun, plugin_writes, run_bot
 from freqtrade_bybit_margin.cli import main
-from freqtrade_bybit_margin.constants import Path, RetCode
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
+from freqtrade_bybit_margin.demo.bot_runner import REPO_USER_DATA, BotRun, plugin_writes, run_bot
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -30,7 +30,7 @@ PAIRS = ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "XRP/USDT:USDT"]
 SYMBOLS = {pair: pair.split("/")[0] + "USDT" for pair in PAIRS}
 # user_data/config.json: leverage 3, BTC/USDT:USDT 5, ETH/.* 4
 TARGETS = {"BTCUSDT": "5", "ETHUSDT": "4", "SOLUSDT": "3", "XRPUSDT": "3"}
-MARGIN_WRITES = (Path.SWITCH_ISOLATED, Path.SET_LEVERAGE)
+MARGIN_WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE)
 SHUTDOWN_MARKER = "worker found ... calling exit"
 
 Runner = Callable[..., BotRun]
@@ -41,7 +41,7 @@ def positioned(symbols: list[str]) -> Callable[[BybitSimulator], bool]:
 
 
 @pytest.fixture
-def live(tmp_path: FilePath) -> Iterator[Runner]:
+def live(tmp_path: Path) -> Iterator[Runner]:
     """Run the bot against ``sim`` until ``until`` (or 60 s); the server stops afterwards."""
     servers: list[ThreadedSimulatorServer] = []
 
@@ -66,7 +66,7 @@ def live(tmp_path: FilePath) -> Iterator[Runner]:
 
 
 def first_order(run: BotRun, symbol: str) -> Any:
-    orders = run.requests(Path.ORDER_CREATE, symbol)
+    orders = run.requests(Endpoint.ORDER_CREATE, symbol)
     return orders[0] if orders else None
 
 
@@ -95,7 +95,7 @@ def test_classic_every_pair_switched_with_its_leverage_before_its_first_order(
         writes = plugin_writes(run, symbol)
         order = first_order(run, symbol)
         assert order is not None, f"{symbol} was never traded"
-        assert [e.path for e in writes] == [Path.SWITCH_ISOLATED]
+        assert [e.path for e in writes] == [Endpoint.SWITCH_ISOLATED]
         assert writes[0].body["tradeMode"] == 1
         assert writes[0].body["buyLeverage"] == writes[0].body["sellLeverage"] == leverage
         assert writes[0].ret_code == RetCode.OK
@@ -115,18 +115,18 @@ def test_uta2_account_mode_once_then_leverage_per_pair_and_no_switch_isolated(
     run = live(sim, positioned(list(TARGETS)))
 
     plugin_account_sets = [
-        e for e in run.requests(Path.SET_MARGIN_MODE) if "leverage" not in (e.body or {})
+        e for e in run.requests(Endpoint.SET_MARGIN_MODE) if "leverage" not in (e.body or {})
     ]
     assert [(e.body, e.ret_code) for e in plugin_account_sets] == [
         ({"setMarginMode": "ISOLATED_MARGIN"}, RetCode.OK)
     ]
-    first_any_order = min(e.seq for e in run.requests(Path.ORDER_CREATE))
+    first_any_order = min(e.seq for e in run.requests(Endpoint.ORDER_CREATE))
     assert plugin_account_sets[0].seq < first_any_order
-    assert run.requests(Path.SWITCH_ISOLATED) == []
+    assert run.requests(Endpoint.SWITCH_ISOLATED) == []
     for symbol, leverage in TARGETS.items():
         [write] = plugin_writes(run, symbol)
         assert (write.path, write.body["buyLeverage"], write.ret_code) == (
-            Path.SET_LEVERAGE,
+            Endpoint.SET_LEVERAGE,
             leverage,
             RetCode.OK,
         )
@@ -138,7 +138,9 @@ def test_uta2_account_mode_once_then_leverage_per_pair_and_no_switch_isolated(
 
 def test_refused_pair_is_never_traded_and_the_bot_trades_the_rest(live: Runner) -> None:
     sim = BybitSimulator(account_type="classic")
-    sim.refuse(path=Path.SWITCH_ISOLATED, symbol="SOLUSDT", ret_code=RetCode.LEVERAGE_RISK_LIMIT)
+    sim.refuse(
+        path=Endpoint.SWITCH_ISOLATED, symbol="SOLUSDT", ret_code=RetCode.LEVERAGE_RISK_LIMIT
+    )
 
     run = live(sim, positioned(["BTCUSDT", "ETHUSDT", "XRPUSDT"]))
 
@@ -181,24 +183,24 @@ def test_restart_with_everything_right_trades_without_errors(live: Runner, accou
     run = live(sim, positioned(list(TARGETS)))
 
     not_modified = {RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED}
-    first_any_order = min(e.seq for e in run.requests(Path.ORDER_CREATE))
+    first_any_order = min(e.seq for e in run.requests(Endpoint.ORDER_CREATE))
     for symbol in TARGETS:
         writes = plugin_writes(run, symbol)
         if account == "classic":  # switch-isolated 110026, then set-leverage 110043
             assert [(e.path, e.ret_code) for e in writes] == [
-                (Path.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
-                (Path.SET_LEVERAGE, RetCode.LEVERAGE_NOT_MODIFIED),
+                (Endpoint.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
+                (Endpoint.SET_LEVERAGE, RetCode.LEVERAGE_NOT_MODIFIED),
             ]
         else:  # one read of every leverage was enough: nothing to write
             assert writes == []
         assert {e.ret_code for e in plugin_writes(run, symbol)} <= not_modified
         assert first_order(run, symbol) is not None
     if account == "uta2":
-        reads = run.requests(Path.POSITION_SYMBOL_INFO)
+        reads = run.requests(Endpoint.POSITION_SYMBOL_INFO)
         assert len(reads) == 1
         assert reads[0].seq < first_any_order
     plugin_account_sets = [
-        e for e in run.requests(Path.SET_MARGIN_MODE) if "leverage" not in (e.body or {})
+        e for e in run.requests(Endpoint.SET_MARGIN_MODE) if "leverage" not in (e.body or {})
     ]
     assert plugin_account_sets == []
     assert_clean(run)

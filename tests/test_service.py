@@ -7,21 +7,21 @@ from typing import Any
 import ccxt
 import pytest
 
-from freqtrade_bybit_margin.constants import Path, RetCode
-from freqtrade_bybit_margin.service import Action, MarginService, RetryPolicy
-from freqtrade_bybit_margin.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, BybitSimulator
-from freqtrade_bybit_margin.types import (
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
+from freqtrade_bybit_margin.model import (
     AccountType,
     MarginMode,
     Mechanism,
     Outcome,
     PairTarget,
 )
+from freqtrade_bybit_margin.service.margin_service import Action, MarginService, RetryPolicy
+from freqtrade_bybit_margin.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, BybitSimulator
 
 
 ISO = MarginMode.ISOLATED
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
-WRITES = (Path.SWITCH_ISOLATED, Path.SET_LEVERAGE, Path.SET_MARGIN_MODE)
+WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
 
 
 def connect(sim: BybitSimulator) -> Any:
@@ -73,8 +73,8 @@ def test_classic_switches_each_pair_in_one_call() -> None:
         ("SOL/USDT:USDT", Outcome.CHANGED, True, 1),
     ]
     assert {r.mechanism for r in results} == {Mechanism.SWITCH_ISOLATED}
-    assert sorted(writes(sim)) == [(Path.SWITCH_ISOLATED, 0)] * 3
-    bodies = {e.symbol: e.body for e in sim.requests(path=Path.SWITCH_ISOLATED)}
+    assert sorted(writes(sim)) == [(Endpoint.SWITCH_ISOLATED, 0)] * 3
+    bodies = {e.symbol: e.body for e in sim.requests(path=Endpoint.SWITCH_ISOLATED)}
     assert bodies["BTCUSDT"] == {
         "category": "linear",
         "symbol": "BTCUSDT",
@@ -95,8 +95,8 @@ def test_classic_restart_with_everything_right_is_unchanged_and_confirmed() -> N
 
     assert (result.outcome, result.confirmed, result.requests) == (Outcome.UNCHANGED, True, 2)
     assert writes(sim) == [
-        (Path.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
-        (Path.SET_LEVERAGE, RetCode.LEVERAGE_NOT_MODIFIED),
+        (Endpoint.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
+        (Endpoint.SET_LEVERAGE, RetCode.LEVERAGE_NOT_MODIFIED),
     ]
 
 
@@ -108,8 +108,8 @@ def test_classic_mode_right_but_leverage_wrong_sets_the_leverage() -> None:
 
     assert (result.outcome, result.confirmed) == (Outcome.CHANGED, True)
     assert writes(sim) == [
-        (Path.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
-        (Path.SET_LEVERAGE, RetCode.OK),
+        (Endpoint.SWITCH_ISOLATED, RetCode.MARGIN_MODE_NOT_MODIFIED),
+        (Endpoint.SET_LEVERAGE, RetCode.OK),
     ]
     assert float(sim.symbol_state("BTCUSDT")["leverage"]) == 5
 
@@ -127,16 +127,16 @@ def test_uta2_sets_account_mode_once_then_leverage_per_pair() -> None:
     assert all(r.confirmed and r.outcome is Outcome.CHANGED for r in results)
     assert {r.mechanism for r in results} == {Mechanism.ACCOUNT_MODE}
     assert sim.account_margin_mode == "ISOLATED_MARGIN"
-    margin_sets = sim.requests(path=Path.SET_MARGIN_MODE)
+    margin_sets = sim.requests(path=Endpoint.SET_MARGIN_MODE)
     assert [e.body for e in margin_sets] == [{"setMarginMode": "ISOLATED_MARGIN"}]
-    leverage_sets = sim.requests(path=Path.SET_LEVERAGE)
+    leverage_sets = sim.requests(path=Endpoint.SET_LEVERAGE)
     assert sorted((e.symbol, e.body["buyLeverage"]) for e in leverage_sets) == [
         ("BTCUSDT", "5"),
         ("ETHUSDT", "4"),
         ("SOLUSDT", "3"),
     ]
     assert all(e.seq > margin_sets[0].seq for e in leverage_sets)
-    assert sim.requests(path=Path.SWITCH_ISOLATED) == []
+    assert sim.requests(path=Endpoint.SWITCH_ISOLATED) == []
 
 
 def test_uta2_account_mode_already_right_is_not_set_again() -> None:
@@ -146,7 +146,7 @@ def test_uta2_account_mode_already_right_is_not_set_again() -> None:
     first = svc.prepare(THREE)
     second = svc.prepare(THREE)
 
-    assert sim.requests(path=Path.SET_MARGIN_MODE) == []
+    assert sim.requests(path=Endpoint.SET_MARGIN_MODE) == []
     assert [r.outcome for r in first] == [Outcome.CHANGED] * 3
     assert [r.outcome for r in second] == [Outcome.UNCHANGED] * 3
     assert all(r.confirmed for r in second)
@@ -166,14 +166,14 @@ def test_uta2_restart_reads_all_leverages_at_once_and_writes_nothing() -> None:
         (Outcome.CHANGED, 1),
     ]
     assert all(r.confirmed for r in results)
-    assert len(sim.requests(path=Path.POSITION_SYMBOL_INFO)) == 1
-    assert writes(sim) == [(Path.SET_LEVERAGE, 0)]
+    assert len(sim.requests(path=Endpoint.POSITION_SYMBOL_INFO)) == 1
+    assert writes(sim) == [(Endpoint.SET_LEVERAGE, 0)]
     assert float(sim.symbol_state("SOLUSDT")["leverage"]) == 3
 
 
 def test_without_the_leverage_read_every_pair_is_written() -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
-    sim.inject_fault(path=Path.POSITION_SYMBOL_INFO, ret_code=RetCode.PARAMS_ERROR, times=None)
+    sim.inject_fault(path=Endpoint.POSITION_SYMBOL_INFO, ret_code=RetCode.PARAMS_ERROR, times=None)
     svc = service(sim)
 
     first = svc.prepare(THREE)
@@ -181,7 +181,7 @@ def test_without_the_leverage_read_every_pair_is_written() -> None:
 
     assert all(r.confirmed for r in first + second)
     assert [r.outcome for r in second] == [Outcome.UNCHANGED] * 3
-    assert len(sim.requests(path=Path.POSITION_SYMBOL_INFO)) == 1  # not asked again
+    assert len(sim.requests(path=Endpoint.POSITION_SYMBOL_INFO)) == 1  # not asked again
     assert [code for _, code in writes(sim)] == [0] * 3 + [RetCode.LEVERAGE_NOT_MODIFIED] * 3
 
 
@@ -209,9 +209,9 @@ def test_uta1_uses_account_mode_for_linear_and_switch_isolated_for_inverse() -> 
 
     assert [r.mechanism for r in results] == [Mechanism.ACCOUNT_MODE, Mechanism.SWITCH_ISOLATED]
     assert all(r.confirmed for r in results)
-    assert [e.symbol for e in sim.requests(path=Path.SWITCH_ISOLATED)] == ["BTCUSD"]
-    assert [e.symbol for e in sim.requests(path=Path.SET_LEVERAGE)] == ["BTCUSDT"]
-    assert len(sim.requests(path=Path.SET_MARGIN_MODE)) == 1
+    assert [e.symbol for e in sim.requests(path=Endpoint.SWITCH_ISOLATED)] == ["BTCUSD"]
+    assert [e.symbol for e in sim.requests(path=Endpoint.SET_LEVERAGE)] == ["BTCUSDT"]
+    assert len(sim.requests(path=Endpoint.SET_MARGIN_MODE)) == 1
 
 
 # -- open positions and orders ------------------------------------------------------------------
@@ -258,8 +258,8 @@ def test_pair_with_open_order_is_skipped() -> None:
 def test_exposure_is_read_in_two_requests_whatever_the_number_of_pairs() -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
     service(sim).prepare(THREE)
-    position_reads = sim.requests(path=Path.POSITION_LIST)
-    order_reads = sim.requests(path=Path.ORDER_REALTIME)
+    position_reads = sim.requests(path=Endpoint.POSITION_LIST)
+    order_reads = sim.requests(path=Endpoint.ORDER_REALTIME)
     assert [e.query.get("settleCoin") for e in position_reads] == ["USDT"]
     assert [e.query.get("settleCoin") for e in order_reads] == ["USDT"]
 
@@ -269,14 +269,14 @@ def test_exposure_is_read_in_two_requests_whatever_the_number_of_pairs() -> None
 
 def test_mixed_success_and_refusal() -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
-    sim.refuse(path=Path.SET_LEVERAGE, symbol="ETHUSDT", ret_code=RetCode.LEVERAGE_RISK_LIMIT)
+    sim.refuse(path=Endpoint.SET_LEVERAGE, symbol="ETHUSDT", ret_code=RetCode.LEVERAGE_RISK_LIMIT)
 
     results = {r.pair: r for r in service(sim).prepare(THREE)}
 
     eth = results["ETH/USDT:USDT"]
     assert (eth.outcome, eth.confirmed, eth.retryable) == (Outcome.FAILED, False, False)
     assert "110013" in eth.reason
-    assert writes(sim, "ETHUSDT") == [(Path.SET_LEVERAGE, RetCode.LEVERAGE_RISK_LIMIT)]
+    assert writes(sim, "ETHUSDT") == [(Endpoint.SET_LEVERAGE, RetCode.LEVERAGE_RISK_LIMIT)]
     assert results["BTC/USDT:USDT"].confirmed
     assert results["SOL/USDT:USDT"].confirmed
 
@@ -284,27 +284,27 @@ def test_mixed_success_and_refusal() -> None:
 @pytest.mark.parametrize("code", [RetCode.TOO_MANY_VISITS, RetCode.TIMESTAMP_OUTSIDE_RECV_WINDOW])
 def test_retryable_failure_is_retried_then_succeeds(code: int) -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
-    sim.inject_fault(path=Path.SET_LEVERAGE, ret_code=code, times=1)
+    sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=code, times=1)
 
     [result] = service(sim).prepare(THREE[:1])
 
     assert (result.outcome, result.confirmed, result.requests) == (Outcome.CHANGED, True, 2)
-    assert writes(sim) == [(Path.SET_LEVERAGE, code), (Path.SET_LEVERAGE, 0)]
+    assert writes(sim) == [(Endpoint.SET_LEVERAGE, code), (Endpoint.SET_LEVERAGE, 0)]
 
 
 def test_http_5xx_is_retried() -> None:
     sim = BybitSimulator(account_type="classic")
-    sim.inject_fault(path=Path.SWITCH_ISOLATED, http_status=503, times=1)
+    sim.inject_fault(path=Endpoint.SWITCH_ISOLATED, http_status=503, times=1)
 
     [result] = service(sim).prepare(THREE[:1])
 
     assert result.confirmed
-    assert len(sim.requests(path=Path.SWITCH_ISOLATED)) == 2
+    assert len(sim.requests(path=Endpoint.SWITCH_ISOLATED)) == 2
 
 
 def test_retries_are_bounded() -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
-    sim.inject_fault(path=Path.SET_LEVERAGE, ret_code=RetCode.TOO_MANY_VISITS, times=None)
+    sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=RetCode.TOO_MANY_VISITS, times=None)
 
     [result] = service(sim).prepare(THREE[:1])
 
@@ -313,24 +313,24 @@ def test_retries_are_bounded() -> None:
         True,
         "RateLimitExceeded",
     )
-    assert len(sim.requests(path=Path.SET_LEVERAGE)) == FAST.attempts
+    assert len(sim.requests(path=Endpoint.SET_LEVERAGE)) == FAST.attempts
 
 
 def test_fatal_failure_is_not_retried() -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
-    sim.inject_fault(path=Path.SET_LEVERAGE, ret_code=RetCode.PERMISSION_DENIED, times=None)
+    sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=RetCode.PERMISSION_DENIED, times=None)
 
     results = service(sim).prepare(THREE)
 
     assert all(r.outcome is Outcome.FAILED and not r.retryable for r in results)
     assert {r.error for r in results} == {"PermissionDenied"}
-    assert len(sim.requests(path=Path.SET_LEVERAGE)) == 3
+    assert len(sim.requests(path=Endpoint.SET_LEVERAGE)) == 3
 
 
 def test_set_margin_mode_refusal_fails_every_account_mode_pair_with_bybit_reasons() -> None:
     sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN")
     sim.inject_fault(
-        path=Path.SET_MARGIN_MODE,
+        path=Endpoint.SET_MARGIN_MODE,
         ret_code=RetCode.SET_MARGIN_MODE_FAILED,
         result={"reasons": [{"reasonCode": "3400101", "reasonMsg": "positions exist"}]},
         times=None,
@@ -340,12 +340,12 @@ def test_set_margin_mode_refusal_fails_every_account_mode_pair_with_bybit_reason
 
     assert all(r.outcome is Outcome.FAILED for r in results)
     assert "positions exist" in results[0].reason
-    assert sim.requests(path=Path.SET_LEVERAGE) == []
+    assert sim.requests(path=Endpoint.SET_LEVERAGE) == []
 
 
 def test_unreadable_positions_mean_no_switch_at_all() -> None:
     sim = BybitSimulator(account_type="classic")
-    sim.inject_fault(path=Path.POSITION_LIST, ret_code=RetCode.PERMISSION_DENIED, times=None)
+    sim.inject_fault(path=Endpoint.POSITION_LIST, ret_code=RetCode.PERMISSION_DENIED, times=None)
 
     results = service(sim).prepare(THREE)
 
@@ -374,7 +374,7 @@ def test_sixty_pairs_stay_under_the_per_uid_limit() -> None:
 
     assert all(r.confirmed for r in results)
     assert [e for e in sim.journal if e.ret_code == RetCode.TOO_MANY_VISITS] == []
-    assert len(sim.requests(path=Path.SET_LEVERAGE)) == 60
+    assert len(sim.requests(path=Endpoint.SET_LEVERAGE)) == 60
 
 
 # -- memory and read-only views -----------------------------------------------------------------

@@ -20,7 +20,7 @@ from freqtrade.strategy.strategy_wrapper import strategy_safe_wrapper
 
 from freqtrade_bybit_margin import strategy as bbm_strategy
 from freqtrade_bybit_margin.config import MarginSettings
-from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -143,14 +143,14 @@ def test_classic_prepares_every_pair_in_bot_start(
     sim = bybit_sim_server.sim
     make_bot(bybit_sim_server)
 
-    switched = writes(sim, Path.SWITCH_ISOLATED)
+    switched = writes(sim, Endpoint.SWITCH_ISOLATED)
     assert {e.symbol: e.body["buyLeverage"] for e in switched} == EXPECTED
     assert all(e.body["tradeMode"] == 1 for e in switched)
     for symbol, leverage in EXPECTED.items():
         state = sim.symbol_state(symbol)
         assert state["trade_mode"] == 1
         assert float(state["leverage"]) == float(leverage)
-    assert writes(sim, Path.SET_MARGIN_MODE) == []
+    assert writes(sim, Endpoint.SET_MARGIN_MODE) == []
     assert log_has_re(r"Bybit margin: 4 of 4 pairs ready \(Classic", caplog_info)
     assert log_has_re(r"BTC/USDT:USDT\s+switch-isolated\s+isolated\s+5x\s+changed", caplog_info)
 
@@ -161,9 +161,9 @@ def test_uta2_sets_account_mode_once_then_leverage_per_pair(
     sim = uta2_server.sim
     make_bot(uta2_server)
 
-    assert len(writes(sim, Path.SET_MARGIN_MODE)) == 1
-    assert writes(sim, Path.SWITCH_ISOLATED) == []
-    set_leverage = writes(sim, Path.SET_LEVERAGE)
+    assert len(writes(sim, Endpoint.SET_MARGIN_MODE)) == 1
+    assert writes(sim, Endpoint.SWITCH_ISOLATED) == []
+    set_leverage = writes(sim, Endpoint.SET_LEVERAGE)
     assert {e.symbol: e.body["buyLeverage"] for e in set_leverage} == EXPECTED
     assert log_has_re(r"4 of 4 pairs ready \(UTA2.0", caplog_info)
     assert log_has_re(r"SOL/USDT:USDT\s+account-mode\+set-leverage\s+isolated\s+3x", caplog_info)
@@ -185,13 +185,13 @@ def test_refused_pair_is_blocked_others_trade(
     bybit_sim_server: ThreadedSimulatorServer, make_bot: BotFactory, caplog_info: Any
 ) -> None:
     sim = bybit_sim_server.sim
-    sim.refuse(path=Path.SWITCH_ISOLATED, symbol="XRPUSDT", ret_code=110013)
+    sim.refuse(path=Endpoint.SWITCH_ISOLATED, symbol="XRPUSDT", ret_code=110013)
     bot = make_bot(bybit_sim_server)
     assert log_has_re(r"3 of 4 pairs ready", caplog_info)
 
     assert entry(bot, "XRP/USDT:USDT") is False
     assert entry(bot, "BTC/USDT:USDT") is True
-    orders = {e.symbol for e in sim.requests(path=Path.ORDER_CREATE)}
+    orders = {e.symbol for e in sim.requests(path=Endpoint.ORDER_CREATE)}
     assert orders == {"BTCUSDT"}
     assert log_has_re(r"entry on XRP/USDT:USDT refused: not confirmed isolated 3x", caplog_info)
     assert any("XRP/USDT:USDT" in m for m in bot.dataprovider._msg_queue)
@@ -201,7 +201,7 @@ def test_warn_lets_a_refused_pair_trade(
     bybit_sim_server: ThreadedSimulatorServer, make_bot: BotFactory, caplog_info: Any
 ) -> None:
     sim = bybit_sim_server.sim
-    sim.refuse(path=Path.SWITCH_ISOLATED, symbol="XRPUSDT", ret_code=110013)
+    sim.refuse(path=Endpoint.SWITCH_ISOLATED, symbol="XRPUSDT", ret_code=110013)
     bot = make_bot(bybit_sim_server, bybit_margin={**SECTION, "on_failure": "warn"})
     assert entry(bot, "XRP/USDT:USDT") is True
     assert log_has_re(r"entry on XRP/USDT:USDT allowed although not confirmed", caplog_info)
@@ -212,11 +212,11 @@ def test_pair_added_after_startup_is_prepared_at_entry(
 ) -> None:
     sim = bybit_sim_server.sim
     bot = make_bot(bybit_sim_server)
-    assert sim.requests(path=Path.SWITCH_ISOLATED, symbol="DOGEUSDT") == []
+    assert sim.requests(path=Endpoint.SWITCH_ISOLATED, symbol="DOGEUSDT") == []
 
     assert entry(bot, "DOGE/USDT:USDT") is True
-    switch = sim.requests(path=Path.SWITCH_ISOLATED, symbol="DOGEUSDT")
-    order = sim.requests(path=Path.ORDER_CREATE, symbol="DOGEUSDT")
+    switch = sim.requests(path=Endpoint.SWITCH_ISOLATED, symbol="DOGEUSDT")
+    order = sim.requests(path=Endpoint.ORDER_CREATE, symbol="DOGEUSDT")
     assert len(order) == 1
     # ours, before the order; then freqtrade's own per-order call, now a "not modified" no-op
     assert [e.ret_code for e in switch] == [0, 110026]
@@ -230,22 +230,22 @@ def test_retryable_failure_is_retried_after_the_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sim = bybit_sim_server.sim
-    sim.refuse(path=Path.SWITCH_ISOLATED, symbol="SOLUSDT", ret_code=10006)  # rate limit
+    sim.refuse(path=Endpoint.SWITCH_ISOLATED, symbol="SOLUSDT", ret_code=10006)  # rate limit
     bot = make_bot(bybit_sim_server)
     result = bot.strategy.bybit_margin_result("SOL/USDT:USDT")
     assert result is not None
     assert result.retryable
-    tries = len(sim.requests(path=Path.SWITCH_ISOLATED, symbol="SOLUSDT"))
+    tries = len(sim.requests(path=Endpoint.SWITCH_ISOLATED, symbol="SOLUSDT"))
 
     assert entry(bot, "SOL/USDT:USDT") is False  # too early: no new request
-    assert len(sim.requests(path=Path.SWITCH_ISOLATED, symbol="SOLUSDT")) == tries
+    assert len(sim.requests(path=Endpoint.SWITCH_ISOLATED, symbol="SOLUSDT")) == tries
 
     sim.clear_faults()
     later = time.time() + BybitMarginMixin.bybit_margin_retry_seconds + 1
     monkeypatch.setattr(bbm_strategy, "time", SimpleNamespace(time=lambda: later))
     assert entry(bot, "SOL/USDT:USDT") is True
     assert sim.symbol_state("SOLUSDT")["trade_mode"] == 1
-    assert len(sim.requests(path=Path.ORDER_CREATE, symbol="SOLUSDT")) == 1
+    assert len(sim.requests(path=Endpoint.ORDER_CREATE, symbol="SOLUSDT")) == 1
 
 
 def test_exception_in_the_mixin_refuses_the_entry(
@@ -263,7 +263,7 @@ def test_exception_in_the_mixin_refuses_the_entry(
     monkeypatch.setattr(service, "is_confirmed", boom)
     assert confirm(bot, "BTC/USDT:USDT") is False
     assert entry(bot, "BTC/USDT:USDT") is False
-    assert bybit_sim_server.sim.requests(path=Path.ORDER_CREATE) == []
+    assert bybit_sim_server.sim.requests(path=Endpoint.ORDER_CREATE) == []
     assert log_has_re(r"entry check for BTC/USDT:USDT failed; entry refused", caplog_info)
 
 
@@ -344,7 +344,7 @@ def test_config_errors_stop_startup(
 ) -> None:
     with pytest.raises(Exception, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
         make_bot(bybit_sim_server, bybit_margin=section)
-    assert writes(bybit_sim_server.sim, Path.SWITCH_ISOLATED) == []
+    assert writes(bybit_sim_server.sim, Endpoint.SWITCH_ISOLATED) == []
 
 
 # -- strategies that do not reach the mixin --------------------------------------------------
@@ -355,11 +355,11 @@ def test_bot_start_override_without_super_is_caught_at_first_entry(
 ) -> None:
     sim = bybit_sim_server.sim
     bot = make_bot(bybit_sim_server, strategy="ForgetfulStrategy")
-    assert writes(sim, Path.SWITCH_ISOLATED) == []
+    assert writes(sim, Endpoint.SWITCH_ISOLATED) == []
 
     assert entry(bot, "ETH/USDT:USDT") is True
     assert log_has_re(r"BybitMarginMixin.bot_start\(\) never ran", caplog_info)
-    assert {e.symbol for e in writes(sim, Path.SWITCH_ISOLATED)} == set(EXPECTED)
+    assert {e.symbol for e in writes(sim, Endpoint.SWITCH_ISOLATED)} == set(EXPECTED)
 
 
 def test_wrong_base_order_is_reported(caplog_info: Any) -> None:
@@ -401,7 +401,7 @@ def test_sample_strategy_enters_long_in_its_first_loop(
     try:
         assert log_has_re(r"4 of 4 pairs ready \(Classic, on_failure: block\)", caplog_info)
         bot.process()
-        orders = bybit_sim_server.sim.requests(path=Path.ORDER_CREATE)
+        orders = bybit_sim_server.sim.requests(path=Endpoint.ORDER_CREATE)
         assert orders
         assert {e.body["side"] for e in orders} == {"Buy"}
         for e in orders:

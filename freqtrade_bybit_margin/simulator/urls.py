@@ -7,7 +7,7 @@ import logging
 import re
 from typing import NamedTuple
 
-from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import responses as r
 
 
@@ -23,34 +23,34 @@ class Route(NamedTuple):
 
 ROUTES: dict[str, Route] = {
     # public market data
-    Path.SERVER_TIME: Route("GET", r.server_time),
-    Path.INSTRUMENTS_INFO: Route("GET", r.instruments_info),
-    Path.TICKERS: Route("GET", r.tickers),
-    Path.ORDERBOOK: Route("GET", r.orderbook),
-    Path.KLINE: Route("GET", r.kline),
-    Path.MARK_PRICE_KLINE: Route("GET", r.price_kline),
-    Path.INDEX_PRICE_KLINE: Route("GET", r.price_kline),
-    Path.FUNDING_HISTORY: Route("GET", r.funding),
-    Path.RISK_LIMIT: Route("GET", r.risk_limit),
+    Endpoint.SERVER_TIME: Route("GET", r.server_time),
+    Endpoint.INSTRUMENTS_INFO: Route("GET", r.instruments_info),
+    Endpoint.TICKERS: Route("GET", r.tickers),
+    Endpoint.ORDERBOOK: Route("GET", r.orderbook),
+    Endpoint.KLINE: Route("GET", r.kline),
+    Endpoint.MARK_PRICE_KLINE: Route("GET", r.price_kline),
+    Endpoint.INDEX_PRICE_KLINE: Route("GET", r.price_kline),
+    Endpoint.FUNDING_HISTORY: Route("GET", r.funding),
+    Endpoint.RISK_LIMIT: Route("GET", r.risk_limit),
     # margin mode and leverage
-    Path.SWITCH_ISOLATED: Route("POST", r.switch_isolated),
-    Path.SET_LEVERAGE: Route("POST", r.set_leverage),
-    Path.SET_MARGIN_MODE: Route("POST", r.set_margin_mode),
-    Path.SWITCH_POSITION_MODE: Route("POST", r.switch_mode),
+    Endpoint.SWITCH_ISOLATED: Route("POST", r.switch_isolated),
+    Endpoint.SET_LEVERAGE: Route("POST", r.set_leverage),
+    Endpoint.SET_MARGIN_MODE: Route("POST", r.set_margin_mode),
+    Endpoint.SWITCH_POSITION_MODE: Route("POST", r.switch_mode),
     # account and key
-    Path.ACCOUNT_INFO: Route("GET", r.account_info),
-    Path.QUERY_API: Route("GET", r.query_api),
-    Path.WALLET_BALANCE: Route("GET", r.wallet_balance),
-    Path.COIN_INFO: Route("GET", r.coin_info),
+    Endpoint.ACCOUNT_INFO: Route("GET", r.account_info),
+    Endpoint.QUERY_API: Route("GET", r.query_api),
+    Endpoint.WALLET_BALANCE: Route("GET", r.wallet_balance),
+    Endpoint.COIN_INFO: Route("GET", r.coin_info),
     # positions, orders, executions
-    Path.POSITION_LIST: Route("GET", r.position_list),
-    Path.POSITION_SYMBOL_INFO: Route("GET", r.symbol_info),
-    Path.ORDER_CREATE: Route("POST", r.order_create),
-    Path.ORDER_CANCEL: Route("POST", r.order_cancel),
-    Path.ORDER_CANCEL_ALL: Route("POST", r.order_cancel_all),
-    Path.ORDER_REALTIME: Route("GET", r.order_realtime),
-    Path.ORDER_HISTORY: Route("GET", r.order_history),
-    Path.EXECUTION_LIST: Route("GET", r.execution_list),
+    Endpoint.POSITION_LIST: Route("GET", r.position_list),
+    Endpoint.POSITION_SYMBOL_INFO: Route("GET", r.symbol_info),
+    Endpoint.ORDER_CREATE: Route("POST", r.order_create),
+    Endpoint.ORDER_CANCEL: Route("POST", r.order_cancel),
+    Endpoint.ORDER_CANCEL_ALL: Route("POST", r.order_cancel_all),
+    Endpoint.ORDER_REALTIME: Route("GET", r.order_realtime),
+    Endpoint.ORDER_HISTORY: Route("GET", r.order_history),
+    Endpoint.EXECUTION_LIST: Route("GET", r.execution_list),
 }
 
 #: Paths under these prefixes need X-BAPI-* authentication (https://bybit-exchange.github.io/docs/v5/guide)

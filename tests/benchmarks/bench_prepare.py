@@ -20,14 +20,14 @@ import ccxt
 from rich.console import Console
 from rich.table import Table
 
-from freqtrade_bybit_margin.classify import is_not_modified
-from freqtrade_bybit_margin.constants import Path, RetCode
-from freqtrade_bybit_margin.service import MarginService
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
+from freqtrade_bybit_margin.model import MarginMode, PairTarget
+from freqtrade_bybit_margin.service.classify import is_not_modified
+from freqtrade_bybit_margin.service.margin_service import MarginService
 from freqtrade_bybit_margin.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, BybitSimulator
-from freqtrade_bybit_margin.types import MarginMode, PairTarget
 
 
-WRITES = (Path.SWITCH_ISOLATED, Path.SET_LEVERAGE, Path.SET_MARGIN_MODE)
+WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
 
 
 @dataclass(frozen=True)

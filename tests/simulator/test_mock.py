@@ -5,7 +5,7 @@ import pytest
 import requests
 import requests_mock
 
-from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -27,7 +27,7 @@ def test_context_manager_answers_bybit_hosts_only() -> None:
             requests.get("https://example.com/v5/market/time")
         m.mocker.get("https://example.com/x", text="other mocks still work")
         assert requests.get("https://example.com/x").text == "other mocks still work"
-    assert [e.path for e in sim.journal] == [Path.SERVER_TIME] * 3
+    assert [e.path for e in sim.journal] == [Endpoint.SERVER_TIME] * 3
 
 
 def test_decorator_and_start_stop() -> None:
@@ -44,7 +44,7 @@ def test_decorator_and_start_stop() -> None:
         requests.get(TIME_URL)
     finally:
         m.stop()
-    assert len(sim.requests(path=Path.SERVER_TIME)) == 2
+    assert len(sim.requests(path=Endpoint.SERVER_TIME)) == 2
 
 
 def test_mount_on_one_session_any_host() -> None:
@@ -58,7 +58,7 @@ def test_mount_on_one_session_any_host() -> None:
 
 def test_timeout_fault_raises_in_requests() -> None:
     sim = BybitSimulator()
-    sim.inject_fault(path=Path.SERVER_TIME, timeout=True)
+    sim.inject_fault(path=Endpoint.SERVER_TIME, timeout=True)
     with mock_bybit(sim), pytest.raises(requests.exceptions.Timeout):
         requests.get(TIME_URL)
 

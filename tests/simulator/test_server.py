@@ -5,7 +5,7 @@ import urllib.request
 
 import ccxt.async_support as ccxt_async
 
-from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -36,11 +36,11 @@ def test_raw_round_trip_and_control_routes() -> None:
     with ThreadedSimulatorServer(sim) as server:
         assert server.ready.is_set()
         assert server.url.startswith("http://127.0.0.1:")
-        status, data = fetch(f"{server.url}{Path.SERVER_TIME}")
+        status, data = fetch(f"{server.url}{Endpoint.SERVER_TIME}")
         assert (status, data["retCode"]) == (200, 0)
         raw = '{"setMarginMode":"ISOLATED_MARGIN"}'
         status, data = fetch(
-            f"{server.url}{Path.SET_MARGIN_MODE}",
+            f"{server.url}{Endpoint.SET_MARGIN_MODE}",
             method="POST",
             data=raw.encode(),
             headers=signed_headers(raw, sim.clock()),
@@ -51,8 +51,8 @@ def test_raw_round_trip_and_control_routes() -> None:
 
         status, journal = fetch(f"{server.url}/_sim/journal")
         assert [e["path"] for e in journal["journal"]] == [
-            Path.SERVER_TIME,
-            Path.SET_MARGIN_MODE,
+            Endpoint.SERVER_TIME,
+            Endpoint.SET_MARGIN_MODE,
             "/v5/unknown",
         ]
         assert journal["journal"][1]["signature_ok"] is True
@@ -66,7 +66,7 @@ def test_raw_round_trip_and_control_routes() -> None:
 
 
 def test_bybit_sim_server_fixture(bybit_sim_server: ThreadedSimulatorServer) -> None:
-    status, _ = fetch(f"{bybit_sim_server.url}{Path.SERVER_TIME}")
+    status, _ = fetch(f"{bybit_sim_server.url}{Endpoint.SERVER_TIME}")
     assert status == 200
     assert len(bybit_sim_server.sim.journal) == 1
 
@@ -86,4 +86,4 @@ async def test_async_ccxt_against_server(bybit_sim_server: ThreadedSimulatorServ
     sim = bybit_sim_server.sim
     assert sim.symbol_state("ETHUSDT")["leverage"] == "7"
     assert all(e.signature_ok for e in sim.journal if e.signed)
-    assert sim.requests(path=Path.COIN_INFO)[0].signature_ok
+    assert sim.requests(path=Endpoint.COIN_INFO)[0].signature_ok

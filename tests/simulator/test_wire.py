@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from freqtrade_bybit_margin.constants import Path, RetCode
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.simulator import BybitSimulator
 from freqtrade_bybit_margin.simulator.auth import origin_string, sign
 from freqtrade_bybit_margin.simulator.urls import ROUTES, Route
@@ -46,7 +46,7 @@ def test_signature_known_answer_vectors(payload: str, expected: str) -> None:
 
 
 def test_signed_request_verifies_and_is_journaled(sim: BybitSimulator) -> None:
-    resp = get(sim, Path.ACCOUNT_INFO)
+    resp = get(sim, Endpoint.ACCOUNT_INFO)
     assert body(resp)["retCode"] == 0
     (entry,) = sim.journal
     assert (entry.signed, entry.signature_ok, entry.http_status) == (True, True, 200)
@@ -55,14 +55,16 @@ def test_signed_request_verifies_and_is_journaled(sim: BybitSimulator) -> None:
 
 
 def test_unknown_key_is_10003(sim: BybitSimulator) -> None:
-    resp = get(sim, Path.ACCOUNT_INFO, key="nope")
+    resp = get(sim, Endpoint.ACCOUNT_INFO, key="nope")
     assert body(resp)["retCode"] == RetCode.INVALID_API_KEY
-    unsigned = get(sim, Path.ACCOUNT_INFO, signed=False)
+    unsigned = get(sim, Endpoint.ACCOUNT_INFO, signed=False)
     assert body(unsigned)["retCode"] == RetCode.INVALID_API_KEY
 
 
 def test_bad_signature_is_10004_with_origin_string(sim: BybitSimulator, clock: FakeClock) -> None:
-    resp = get(sim, Path.POSITION_LIST, {"category": "linear", "symbol": "BTCUSDT"}, secret="wrong")
+    resp = get(
+        sim, Endpoint.POSITION_LIST, {"category": "linear", "symbol": "BTCUSDT"}, secret="wrong"
+    )
     data = body(resp)
     assert data["retCode"] == RetCode.SIGNATURE_ERROR
     assert data["retMsg"] == (
@@ -73,10 +75,10 @@ def test_bad_signature_is_10004_with_origin_string(sim: BybitSimulator, clock: F
 
 def test_signature_covers_raw_body_bytes(sim: BybitSimulator, clock: FakeClock) -> None:
     spaced = '{"category": "linear", "symbol": "BTCUSDT", "buyLeverage": "5", "sellLeverage": "5"}'
-    assert body(post(sim, Path.SET_LEVERAGE, spaced))["retCode"] == 0
+    assert body(post(sim, Endpoint.SET_LEVERAGE, spaced))["retCode"] == 0
     headers = signed_headers(spaced, clock.now)
     compact = spaced.replace(" ", "")  # same JSON, other bytes than were signed
-    resp = sim.dispatch("POST", BASE + Path.SET_LEVERAGE, headers, compact.encode())
+    resp = sim.dispatch("POST", BASE + Endpoint.SET_LEVERAGE, headers, compact.encode())
     assert body(resp)["retCode"] == RetCode.SIGNATURE_ERROR
 
 
@@ -85,7 +87,7 @@ def test_signature_covers_raw_body_bytes(sim: BybitSimulator, clock: FakeClock) 
 )
 def test_timestamp_window(sim: BybitSimulator, clock: FakeClock, skew: int, ok: bool) -> None:
     headers = signed_headers("", clock.now + skew)
-    data = body(sim.dispatch("GET", BASE + Path.ACCOUNT_INFO, headers, b""))
+    data = body(sim.dispatch("GET", BASE + Endpoint.ACCOUNT_INFO, headers, b""))
     if ok:
         assert data["retCode"] == 0
     else:
@@ -95,16 +97,16 @@ def test_timestamp_window(sim: BybitSimulator, clock: FakeClock, skew: int, ok: 
 
 
 def test_missing_recv_window_and_sign_type_tolerated(sim: BybitSimulator) -> None:
-    assert body(get(sim, Path.ACCOUNT_INFO, recv_window=None))["retCode"] == 0
+    assert body(get(sim, Endpoint.ACCOUNT_INFO, recv_window=None))["retCode"] == 0
     headers = signed_headers("", sim.clock()) | {"X-BAPI-SIGN-TYPE": "2"}
-    assert body(sim.dispatch("GET", BASE + Path.ACCOUNT_INFO, headers, b""))["retCode"] == 0
+    assert body(sim.dispatch("GET", BASE + Endpoint.ACCOUNT_INFO, headers, b""))["retCode"] == 0
 
 
 # ------------------------------------------------------------------ envelope and errors
 
 
 def test_envelope_shape(sim: BybitSimulator, clock: FakeClock) -> None:
-    resp = get(sim, Path.SERVER_TIME, signed=False)
+    resp = get(sim, Endpoint.SERVER_TIME, signed=False)
     data = body(resp)
     assert resp.status == 200
     assert resp.headers["Content-Type"] == "application/json"
@@ -119,7 +121,7 @@ def test_unknown_path_and_wrong_method(sim: BybitSimulator) -> None:
     assert resp.status == 404
     assert body(resp)["retCode"] == RetCode.PARAMS_ERROR
     assert "unknown path GET /v5/nope" in body(resp)["retMsg"]
-    resp = sim.dispatch("POST", BASE + Path.SERVER_TIME, {}, b"{}")
+    resp = sim.dispatch("POST", BASE + Endpoint.SERVER_TIME, {}, b"{}")
     assert resp.status == 400
 
 
@@ -127,8 +129,8 @@ def test_internal_error_is_500_envelope(sim: BybitSimulator, monkeypatch) -> Non
     def boom(backend, req):
         raise RuntimeError("kaputt")
 
-    monkeypatch.setitem(ROUTES, Path.SERVER_TIME, Route("GET", boom))
-    resp = get(sim, Path.SERVER_TIME, signed=False)
+    monkeypatch.setitem(ROUTES, Endpoint.SERVER_TIME, Route("GET", boom))
+    resp = get(sim, Endpoint.SERVER_TIME, signed=False)
     assert resp.status == 500
     assert body(resp)["retCode"] == RetCode.SERVER_TIMEOUT
     assert "kaputt" in body(resp)["retMsg"]
@@ -145,21 +147,21 @@ def test_internal_error_is_500_envelope(sim: BybitSimulator, monkeypatch) -> Non
     ],
 )
 def test_switch_isolated_params_are_validated(sim: BybitSimulator, payload: str) -> None:
-    assert body(post(sim, Path.SWITCH_ISOLATED, payload))["retCode"] == RetCode.PARAMS_ERROR
+    assert body(post(sim, Endpoint.SWITCH_ISOLATED, payload))["retCode"] == RetCode.PARAMS_ERROR
     assert sim.symbol_state("BTCUSDT")["trade_mode"] == 0
 
 
 def test_set_margin_mode_reply_and_stray_params(clock: FakeClock) -> None:
     sim = BybitSimulator("uta2", clock=clock)
     data = body(
-        post(sim, Path.SET_MARGIN_MODE, {"setMarginMode": "ISOLATED_MARGIN", "leverage": 3.0})
+        post(sim, Endpoint.SET_MARGIN_MODE, {"setMarginMode": "ISOLATED_MARGIN", "leverage": 3.0})
     )
     assert (data["retCode"], data["retMsg"], data["result"]) == (
         0,
         "Request accepted",
         {"reasons": []},
     )
-    bad = body(post(sim, Path.SET_MARGIN_MODE, {"setMarginMode": "CROSS"}))
+    bad = body(post(sim, Endpoint.SET_MARGIN_MODE, {"setMarginMode": "CROSS"}))
     assert bad["retCode"] == RetCode.PARAMS_ERROR
 
 
@@ -172,7 +174,7 @@ def test_rate_limit_headers_and_10006(sim: BybitSimulator, clock: FakeClock) -> 
         lev = str(2 + i)
         resp = post(
             sim,
-            Path.SET_LEVERAGE,
+            Endpoint.SET_LEVERAGE,
             {"category": "linear", "symbol": "BTCUSDT", "buyLeverage": lev, "sellLeverage": lev},
         )
         statuses.append((body(resp)["retCode"], resp.headers["X-Bapi-Limit-Status"]))
@@ -184,20 +186,20 @@ def test_rate_limit_headers_and_10006(sim: BybitSimulator, clock: FakeClock) -> 
     assert int(resp.headers["X-Bapi-Limit-Reset-Timestamp"]) > clock.now
     assert body(resp)["retMsg"] == "Too many visits!"
     # other endpoints have their own window; the window rolls after one second
-    assert body(get(sim, Path.ACCOUNT_INFO))["retCode"] == 0
+    assert body(get(sim, Endpoint.ACCOUNT_INFO))["retCode"] == 0
     clock.advance(1000)
     ok = post(
         sim,
-        Path.SET_LEVERAGE,
+        Endpoint.SET_LEVERAGE,
         {"category": "linear", "symbol": "BTCUSDT", "buyLeverage": "20", "sellLeverage": "20"},
     )
     assert body(ok)["retCode"] == 0
-    assert get(sim, Path.SERVER_TIME, signed=False).headers.get("X-Bapi-Limit") is None
+    assert get(sim, Endpoint.SERVER_TIME, signed=False).headers.get("X-Bapi-Limit") is None
 
 
 def test_rate_limits_can_be_disabled(clock: FakeClock) -> None:
     sim = BybitSimulator(clock=clock, rate_limits=False)
-    codes = {body(get(sim, Path.QUERY_API))["retCode"] for _ in range(30)}
+    codes = {body(get(sim, Endpoint.QUERY_API))["retCode"] for _ in range(30)}
     assert codes == {0}
 
 
@@ -205,46 +207,46 @@ def test_rate_limits_can_be_disabled(clock: FakeClock) -> None:
 
 
 def test_fault_after_and_times(sim: BybitSimulator) -> None:
-    sim.inject_fault(path=Path.SET_LEVERAGE, ret_code=10006, times=2, after=1)
+    sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=10006, times=2, after=1)
     codes = []
     for lev in ("2", "3", "4", "5"):
         resp = post(
             sim,
-            Path.SET_LEVERAGE,
+            Endpoint.SET_LEVERAGE,
             {"category": "linear", "symbol": "BTCUSDT", "buyLeverage": lev, "sellLeverage": lev},
         )
         codes.append(body(resp)["retCode"])
     assert codes == [0, 10006, 10006, 0]
     assert sim.symbol_state("BTCUSDT")["leverage"] == "5"
-    assert [e.ret_code for e in sim.requests(path=Path.SET_LEVERAGE)] == codes
+    assert [e.ret_code for e in sim.requests(path=Endpoint.SET_LEVERAGE)] == codes
 
 
 def test_refuse_one_symbol_forever(sim: BybitSimulator) -> None:
-    sim.refuse(path=Path.SET_LEVERAGE, symbol="XRPUSDT", ret_code=110013)
+    sim.refuse(path=Endpoint.SET_LEVERAGE, symbol="XRPUSDT", ret_code=110013)
     for _ in range(3):
         resp = post(
             sim,
-            Path.SET_LEVERAGE,
+            Endpoint.SET_LEVERAGE,
             {"category": "linear", "symbol": "XRPUSDT", "buyLeverage": "2", "sellLeverage": "2"},
         )
         assert body(resp)["retCode"] == 110013
     ok = post(
         sim,
-        Path.SET_LEVERAGE,
+        Endpoint.SET_LEVERAGE,
         {"category": "linear", "symbol": "ETHUSDT", "buyLeverage": "2", "sellLeverage": "2"},
     )
     assert body(ok)["retCode"] == 0
 
 
 def test_http_5xx_and_timeout_faults(sim: BybitSimulator) -> None:
-    sim.inject_fault(path=Path.SERVER_TIME, http_status=503)
-    resp = get(sim, Path.SERVER_TIME, signed=False)
+    sim.inject_fault(path=Endpoint.SERVER_TIME, http_status=503)
+    resp = get(sim, Endpoint.SERVER_TIME, signed=False)
     assert (resp.status, resp.headers["Content-Type"]) == (503, "text/html")
-    sim.inject_fault(path=Path.SERVER_TIME, timeout=True)
-    resp = get(sim, Path.SERVER_TIME, signed=False)
+    sim.inject_fault(path=Endpoint.SERVER_TIME, timeout=True)
+    resp = get(sim, Endpoint.SERVER_TIME, signed=False)
     assert resp.timeout
     assert resp.status == 504
-    assert get(sim, Path.SERVER_TIME, signed=False).status == 200
+    assert get(sim, Endpoint.SERVER_TIME, signed=False).status == 200
 
 
 # ------------------------------------------------------------------ paging and positions
@@ -255,7 +257,7 @@ def test_instruments_info_pagination(clock: FakeClock) -> None:
     symbols, cursor, pages = [], "", 0
     while True:
         params = {"category": "linear", "limit": 10} | ({"cursor": cursor} if cursor else {})
-        result = body(get(sim, Path.INSTRUMENTS_INFO, params, signed=False))["result"]
+        result = body(get(sim, Endpoint.INSTRUMENTS_INFO, params, signed=False))["result"]
         assert result["category"] == "linear"
         symbols += [row["symbol"] for row in result["list"]]
         pages += 1
@@ -266,7 +268,7 @@ def test_instruments_info_pagination(clock: FakeClock) -> None:
     assert len(symbols) == len(set(symbols)) == 34
     assert "S025USDT" in symbols
     pre = get(
-        sim, Path.INSTRUMENTS_INFO, {"category": "linear", "status": "PreLaunch"}, signed=False
+        sim, Endpoint.INSTRUMENTS_INFO, {"category": "linear", "status": "PreLaunch"}, signed=False
     )
     assert body(pre)["result"]["list"] == []
 
@@ -275,13 +277,13 @@ def test_risk_limit_pagination_and_max_leverage(sim: BybitSimulator) -> None:
     rows, cursor = [], ""
     for _ in range(10):
         params = {"category": "linear"} | ({"cursor": cursor} if cursor else {})
-        result = body(get(sim, Path.RISK_LIMIT, params, signed=False))["result"]
+        result = body(get(sim, Endpoint.RISK_LIMIT, params, signed=False))["result"]
         rows += result["list"]
         cursor = result["nextPageCursor"]
         if not cursor:
             break
     assert cursor == ""
-    instruments = body(get(sim, Path.INSTRUMENTS_INFO, {"category": "linear"}, signed=False))
+    instruments = body(get(sim, Endpoint.INSTRUMENTS_INFO, {"category": "linear"}, signed=False))
     max_lev = {
         i["symbol"]: i["leverageFilter"]["maxLeverage"] for i in instruments["result"]["list"]
     }
@@ -291,21 +293,21 @@ def test_risk_limit_pagination_and_max_leverage(sim: BybitSimulator) -> None:
 
 def test_position_list_symbol_vs_settle_coin(sim: BybitSimulator) -> None:
     sim.open_position("ETHUSDT", side="Sell", size="0.5", leverage="4")
-    one = body(get(sim, Path.POSITION_LIST, {"category": "linear", "symbol": "BTCUSDT"}))
+    one = body(get(sim, Endpoint.POSITION_LIST, {"category": "linear", "symbol": "BTCUSDT"}))
     (row,) = one["result"]["list"]
     assert (row["symbol"], row["side"], row["size"], row["leverage"]) == ("BTCUSDT", "", "0", "10")
-    allp = body(get(sim, Path.POSITION_LIST, {"category": "linear", "settleCoin": "USDT"}))
+    allp = body(get(sim, Endpoint.POSITION_LIST, {"category": "linear", "settleCoin": "USDT"}))
     assert [(r["symbol"], r["side"], r["size"]) for r in allp["result"]["list"]] == [
         ("ETHUSDT", "Sell", "0.5")
     ]
     assert allp["result"]["list"][0]["leverage"] == "4"
-    missing = body(get(sim, Path.POSITION_LIST, {"category": "linear"}))
+    missing = body(get(sim, Endpoint.POSITION_LIST, {"category": "linear"}))
     assert missing["retCode"] == RetCode.PARAMS_ERROR
 
 
 def test_kline_newest_first_ending_with_current_candle(sim: BybitSimulator, clock: FakeClock):
     params = {"category": "linear", "symbol": "BTCUSDT", "interval": "5", "limit": 1000}
-    rows = body(get(sim, Path.KLINE, params, signed=False))["result"]["list"]
+    rows = body(get(sim, Endpoint.KLINE, params, signed=False))["result"]["list"]
     assert len(rows) == 1000
     starts = [int(r[0]) for r in rows]
     assert starts == sorted(starts, reverse=True)
@@ -315,7 +317,7 @@ def test_kline_newest_first_ending_with_current_candle(sim: BybitSimulator, cloc
     # the default trend is up: the newest close is above the oldest open
     assert float(rows[0][4]) > float(rows[-1][1])
     start = starts[10]
-    ranged = body(get(sim, Path.KLINE, params | {"start": start, "limit": 3}, signed=False))
+    ranged = body(get(sim, Endpoint.KLINE, params | {"start": start, "limit": 3}, signed=False))
     assert [int(r[0]) for r in ranged["result"]["list"]] == starts[8:11]
 
 
@@ -325,23 +327,23 @@ def test_kline_newest_first_ending_with_current_candle(sim: BybitSimulator, cloc
 )
 def test_account_views_per_account_type(clock, account_type, status, uta, wallet) -> None:
     sim = BybitSimulator(account_type, clock=clock)
-    info = body(get(sim, Path.ACCOUNT_INFO))["result"]
+    info = body(get(sim, Endpoint.ACCOUNT_INFO))["result"]
     assert (info["unifiedMarginStatus"], info["marginMode"]) == (status, "REGULAR_MARGIN")
-    key = body(get(sim, Path.QUERY_API))["result"]
+    key = body(get(sim, Endpoint.QUERY_API))["result"]
     assert (key["uta"], key["unified"], key["readOnly"]) == (uta, 0, 0)
-    balance = body(get(sim, Path.WALLET_BALANCE, {"accountType": wallet}))["result"]["list"][0]
+    balance = body(get(sim, Endpoint.WALLET_BALANCE, {"accountType": wallet}))["result"]["list"][0]
     usdt = next(c for c in balance["coin"] if c["coin"] == "USDT")
     assert (balance["accountType"], usdt["walletBalance"]) == (wallet, "10000")
     wrong = "UNIFIED" if wallet == "CONTRACT" else "SPOT"
-    assert body(get(sim, Path.WALLET_BALANCE, {"accountType": wrong}))["retCode"] == 10001
-    lower = body(get(sim, Path.WALLET_BALANCE, {"accountType": wallet.lower()}))
+    assert body(get(sim, Endpoint.WALLET_BALANCE, {"accountType": wrong}))["retCode"] == 10001
+    lower = body(get(sim, Endpoint.WALLET_BALANCE, {"accountType": wallet.lower()}))
     assert lower["retCode"] == 10001
 
 
 def test_latency_knob() -> None:
     sim = BybitSimulator(latency_ms=40)
     started = time.perf_counter()
-    get(sim, Path.SERVER_TIME, signed=False)
+    get(sim, Endpoint.SERVER_TIME, signed=False)
     assert time.perf_counter() - started >= 0.04
 
 
@@ -352,7 +354,7 @@ def test_concurrent_dispatch_is_consistent() -> None:
         symbol = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT")[i % 4]
         resp = post(
             sim,
-            Path.ORDER_CREATE,
+            Endpoint.ORDER_CREATE,
             {
                 "category": "linear",
                 "symbol": symbol,

@@ -21,8 +21,7 @@ from typing import Any
 import ccxt
 
 from freqtrade_bybit_margin import __version__
-from freqtrade_bybit_margin.classify import classify
-from freqtrade_bybit_margin.cli_config import (
+from freqtrade_bybit_margin.cli.freqtrade_config import (
     LoadedConfig,
     PairSelection,
     build_exchange,
@@ -34,7 +33,7 @@ from freqtrade_bybit_margin.cli_config import (
     select_pairs,
     strategy_defaults,
 )
-from freqtrade_bybit_margin.cli_output import (
+from freqtrade_bybit_margin.cli.output import (
     Header,
     apply_document,
     dump_json,
@@ -51,8 +50,9 @@ from freqtrade_bybit_margin.cli_output import (
 )
 from freqtrade_bybit_margin.config import MarginSettings, check_leverage_limits, load_settings
 from freqtrade_bybit_margin.errors import ConfigError
-from freqtrade_bybit_margin.service import Action, MarginService
-from freqtrade_bybit_margin.types import Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.model import Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.service.classify import classify
+from freqtrade_bybit_margin.service.margin_service import Action, MarginService
 
 
 logger = logging.getLogger(__name__)

@@ -18,16 +18,16 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 
-from freqtrade_bybit_margin.constants import Path, RetCode
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
 
 
 logger = logging.getLogger(__name__)
 
-REPO_USER_DATA = FilePath(__file__).resolve().parent.parent / "user_data"
-MARGIN_WRITES = (Path.SWITCH_ISOLATED, Path.SET_LEVERAGE)
+REPO_USER_DATA = Path(__file__).resolve().parents[2] / "user_data"
+MARGIN_WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE)
 OK_CODES = (RetCode.OK, RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED)
 
 
@@ -38,7 +38,7 @@ class BotRun:
     journal: list[Any]
     log_text: str
     exit_code: int | None
-    workdir: FilePath
+    workdir: Path
     pairs: list[str]
     started_ms: int
 
@@ -77,7 +77,7 @@ def overlay_config(
     api_key: str,
     api_secret: str,
     pairs: Sequence[str],
-    workdir: FilePath,
+    workdir: Path,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The config layered over ``user_data/config.json`` to trade live against the simulator."""
@@ -112,9 +112,9 @@ def run_bot(
     *,
     until: Callable[[Any], bool],
     timeout: float = 75.0,
-    user_data: FilePath = REPO_USER_DATA,
+    user_data: Path = REPO_USER_DATA,
     extra_config: dict[str, Any] | None = None,
-    workdir: FilePath | None = None,
+    workdir: Path | None = None,
     api_key: str,
     api_secret: str,
 ) -> BotRun:
@@ -122,7 +122,7 @@ def run_bot(
 
     :param until: polled every 0.5 s with the simulator; True ends the run early
     """
-    workdir = workdir or FilePath(tempfile.mkdtemp(prefix="bybit-margin-demo-"))
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="bybit-margin-demo-"))
     for sub in ("data", "logs", "strategies"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
     overlay = workdir / "simulator.json"
@@ -197,12 +197,12 @@ def plugin_writes(run: BotRun, symbol: str) -> list[Any]:
     them is the plugin's (``bot_start``, or ``confirm_trade_entry`` for a late pair).
     """
     entries = run.requests(symbol=symbol)
-    orders = [e for e in entries if e.path == Path.ORDER_CREATE]
+    orders = [e for e in entries if e.path == Endpoint.ORDER_CREATE]
     cutoff = orders[0].seq if orders else None
     writes = [e for e in entries if e.path in MARGIN_WRITES and (cutoff is None or e.seq < cutoff)]
-    if cutoff is not None and writes and writes[-1].path == Path.SET_LEVERAGE:
+    if cutoff is not None and writes and writes[-1].path == Endpoint.SET_LEVERAGE:
         writes.pop()
-        if writes and writes[-1].path == Path.SWITCH_ISOLATED:
+        if writes and writes[-1].path == Endpoint.SWITCH_ISOLATED:
             writes.pop()
     return writes
 
@@ -229,15 +229,15 @@ def timeline(
     """
     first_ms = run.journal[0].time_ms if run.journal else run.started_ms
     account_ok = _account_mode_ms(run)
-    leverage_reads = run.requests(Path.POSITION_SYMBOL_INFO)
+    leverage_reads = run.requests(Endpoint.POSITION_SYMBOL_INFO)
     rows = []
     for pair in run.pairs:
         symbol = symbols[pair]
         mode, leverage = targets[pair]
         group = plugin_writes(run, symbol)
-        orders = run.requests(Path.ORDER_CREATE, symbol)
+        orders = run.requests(Endpoint.ORDER_CREATE, symbol)
         first_order = orders[0] if orders else None
-        uses_switch = any(e.path == Path.SWITCH_ISOLATED for e in group)
+        uses_switch = any(e.path == Endpoint.SWITCH_ISOLATED for e in group)
         result = _outcome(group)
         done: Any = group[-1] if group else None
         if done is not None and (result.startswith("failed") or _leverage_of(done) != leverage):
@@ -283,10 +283,10 @@ def _account_mode_ms(run: BotRun) -> int | None:
     account/info read if no change was needed (the plugin only sets it when it differs)."""
     sets = [
         e
-        for e in run.requests(Path.SET_MARGIN_MODE)
+        for e in run.requests(Endpoint.SET_MARGIN_MODE)
         if e.ret_code == RetCode.OK and "leverage" not in (e.body or {})
     ]
     if sets:
         return int(sets[0].time_ms)
-    reads = run.requests(Path.ACCOUNT_INFO)
+    reads = run.requests(Endpoint.ACCOUNT_INFO)
     return int(reads[-1].time_ms) if reads else None

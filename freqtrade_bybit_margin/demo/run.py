@@ -13,13 +13,15 @@ import argparse
 import json
 import shutil
 import signal
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from freqtrade_bybit_margin.botrun import (
+from freqtrade_bybit_margin.config import load_settings
+from freqtrade_bybit_margin.constants import Endpoint
+from freqtrade_bybit_margin.demo.bot_runner import (
     MARGIN_WRITES,
     REPO_USER_DATA,
     BotRun,
@@ -28,8 +30,6 @@ from freqtrade_bybit_margin.botrun import (
     run_bot,
     timeline,
 )
-from freqtrade_bybit_margin.config import load_settings
-from freqtrade_bybit_margin.constants import Path
 
 
 BASE_SYMBOLS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "LINK", "AVAX")
@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--user-data",
-        type=FilePath,
+        type=Path,
         default=REPO_USER_DATA,
         help="folder with config.json and strategies/ (default: the repository's user_data)",
     )
@@ -143,7 +143,7 @@ def _position(sim: Any, symbol: str) -> str:
     return f"{state.get('position_side', '')} {size:g} @ {leverage}x".strip()
 
 
-MARGIN_PATHS = (*MARGIN_WRITES, Path.SET_MARGIN_MODE)
+MARGIN_PATHS = (*MARGIN_WRITES, Endpoint.SET_MARGIN_MODE)
 
 
 def _exit_text(code: int | None) -> str:
@@ -191,7 +191,7 @@ def _report(
     secret_leaked = secret in run.log_text
     plugin = {e.seq for row in rows for e in plugin_writes(run, row.symbol)}
     # freqtrade's own account-wide call carries a stray "leverage"; the plugin's does not.
-    account_sets = [e for e in run.requests(Path.SET_MARGIN_MODE) if "leverage" not in e.body]
+    account_sets = [e for e in run.requests(Endpoint.SET_MARGIN_MODE) if "leverage" not in e.body]
     plugin |= {e.seq for e in account_sets}
     if account_sets:
         first_ms = run.journal[0].time_ms
@@ -207,7 +207,7 @@ def _report(
     codes = sorted({str(e.ret_code) for e in later})
     console.print(
         f"requests: {len(run.journal)} ({len(signed)} signed, {len(bad_signatures)} bad "
-        f"signatures), orders {len(run.requests(Path.ORDER_CREATE))}; the plugin's margin "
+        f"signatures), orders {len(run.requests(Endpoint.ORDER_CREATE))}; the plugin's margin "
         f"writes {len(plugin)}; freqtrade's own per-order margin calls {len(later)} "
         f"(retCodes {', '.join(codes) or '-'})"
     )

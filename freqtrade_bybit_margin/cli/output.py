@@ -31,9 +31,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from freqtrade_bybit_margin.exchange_state import PairState
-from freqtrade_bybit_margin.service import AccountStatus, Action, PairPlan
-from freqtrade_bybit_margin.types import AccountType, Outcome, PairResult
+from freqtrade_bybit_margin.model import AccountType, Outcome, PairResult
+from freqtrade_bybit_margin.service.margin_service import AccountStatus, Action, PairPlan
+from freqtrade_bybit_margin.service.reader import PairState
 
 
 SCHEMA_VERSION = 1

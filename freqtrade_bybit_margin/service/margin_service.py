@@ -29,23 +29,23 @@ import ccxt
 
 from freqtrade_bybit_margin.ccxt_ext import account_type_of, serves_switch_isolated
 from freqtrade_bybit_margin.ccxt_ext import switch_margin_mode as switch_one
-from freqtrade_bybit_margin.classify import Failure, classify, is_not_modified
-from freqtrade_bybit_margin.constants import Category, Path
-from freqtrade_bybit_margin.exchange_state import (
-    ExchangeReader,
-    Exposure,
-    PairState,
-    margin_mode_of_account,
-    margin_mode_of_trade_mode,
-)
-from freqtrade_bybit_margin.pacing import Pacer
-from freqtrade_bybit_margin.types import (
+from freqtrade_bybit_margin.constants import Category, Endpoint
+from freqtrade_bybit_margin.model import (
     AccountType,
     MarginMode,
     Mechanism,
     Outcome,
     PairResult,
     PairTarget,
+)
+from freqtrade_bybit_margin.service.classify import Failure, classify, is_not_modified
+from freqtrade_bybit_margin.service.pacing import Pacer
+from freqtrade_bybit_margin.service.reader import (
+    ExchangeReader,
+    Exposure,
+    PairState,
+    margin_mode_of_account,
+    margin_mode_of_trade_mode,
 )
 
 
@@ -247,7 +247,7 @@ class MarginService:
             changed = False
             if mechanism is Mechanism.SWITCH_ISOLATED:
                 answer = self._call(
-                    Path.SWITCH_ISOLATED,
+                    Endpoint.SWITCH_ISOLATED,
                     lambda: switch_one(
                         self._exchange,
                         target.margin_mode.value,
@@ -269,7 +269,7 @@ class MarginService:
     def _set_leverage(self, target: PairTarget, counter: _Counter) -> bool:
         try:
             self._call(
-                Path.SET_LEVERAGE,
+                Endpoint.SET_LEVERAGE,
                 lambda: self._exchange.set_leverage(target.leverage, target.pair),
                 counter,
             )
@@ -361,7 +361,7 @@ class MarginService:
                     error="OperationRejected",
                 )
             self._call(
-                Path.SET_MARGIN_MODE,
+                Endpoint.SET_MARGIN_MODE,
                 lambda: self._exchange.set_margin_mode(mode.value),
                 counter,
             )

@@ -14,8 +14,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
-from freqtrade_bybit_margin.constants import AccountMarginMode, Path, TradeMode
-from freqtrade_bybit_margin.types import MarginMode
+from freqtrade_bybit_margin.constants import AccountMarginMode, Endpoint, TradeMode
+from freqtrade_bybit_margin.model import MarginMode
 
 
 T = TypeVar("T")
@@ -117,7 +117,7 @@ class ExchangeReader:
 
     def account_margin_mode(self) -> str:
         """The account-wide mode of a unified account (``GET /v5/account/info``)."""
-        response = self._call(Path.ACCOUNT_INFO, self._exchange.privateGetV5AccountInfo)
+        response = self._call(Endpoint.ACCOUNT_INFO, self._exchange.privateGetV5AccountInfo)
         return str((response.get("result") or {}).get("marginMode") or "")
 
     def exposure(self, groups: Iterable[tuple[str, str]]) -> Exposure:
@@ -126,7 +126,7 @@ class ExchangeReader:
         for category, settle in sorted(set(groups)):
             request = {"category": category, "settleCoin": settle, "limit": 200}
             positions: list[Any] = self._call(
-                Path.POSITION_LIST,
+                Endpoint.POSITION_LIST,
                 partial(_paged, self._exchange.privateGetV5PositionList, request),
             )
             for row in positions:
@@ -134,7 +134,7 @@ class ExchangeReader:
                     found.positions[str(row["symbol"])] = row
             orders = {"category": category, "settleCoin": settle, "limit": 50}
             open_orders: list[Any] = self._call(
-                Path.ORDER_REALTIME,
+                Endpoint.ORDER_REALTIME,
                 partial(_paged, self._exchange.privateGetV5OrderRealtime, orders),
             )
             for row in open_orders:
@@ -151,7 +151,7 @@ class ExchangeReader:
         """
         request = {"category": category}
         rows: list[Any] = self._call(
-            Path.POSITION_SYMBOL_INFO,
+            Endpoint.POSITION_SYMBOL_INFO,
             partial(_paged, self._exchange.privateGetV5PositionSymbolInfo, request),
         )
         found: dict[str, set[float]] = {}
@@ -165,7 +165,7 @@ class ExchangeReader:
         """The position row of one symbol; Bybit returns one even when flat (size 0)."""
         request = {"category": category, "symbol": market_id}
         response = self._call(
-            Path.POSITION_LIST, lambda: self._exchange.privateGetV5PositionList(request)
+            Endpoint.POSITION_LIST, lambda: self._exchange.privateGetV5PositionList(request)
         )
         rows = (response.get("result") or {}).get("list") or []
         return dict(rows[0]) if rows else {}

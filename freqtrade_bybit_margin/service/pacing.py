@@ -15,20 +15,20 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-from freqtrade_bybit_margin.constants import Path
+from freqtrade_bybit_margin.constants import Endpoint
 
 
 #: Documented per-UID limits (requests per second, UTA2.0 Pro table). switch-isolated is not
 #: listed any more; ccxt gives it the same cost as set-leverage (10/s).
 DOCUMENTED_LIMITS: Mapping[str, int] = {
-    Path.SWITCH_ISOLATED: 10,
-    Path.SET_LEVERAGE: 10,
-    Path.SET_MARGIN_MODE: 5,
-    Path.POSITION_LIST: 50,
-    Path.POSITION_SYMBOL_INFO: 10,
-    Path.ORDER_REALTIME: 50,
-    Path.ACCOUNT_INFO: 50,
-    Path.QUERY_API: 10,
+    Endpoint.SWITCH_ISOLATED: 10,
+    Endpoint.SET_LEVERAGE: 10,
+    Endpoint.SET_MARGIN_MODE: 5,
+    Endpoint.POSITION_LIST: 50,
+    Endpoint.POSITION_SYMBOL_INFO: 10,
+    Endpoint.ORDER_REALTIME: 50,
+    Endpoint.ACCOUNT_INFO: 50,
+    Endpoint.QUERY_API: 10,
 }
 
 
