@@ -11,7 +11,7 @@ https://bybit-exchange.github.io/docs/v5/abandon/cross-isolate
 
 from __future__ import annotations
 
-import json
+import contextlib
 import math
 import sys
 from dataclasses import dataclass
@@ -21,18 +21,23 @@ from typing import Any
 
 import ccxt
 
-from freqtrade_bybit_margin.constants import Category, RetCode
-from freqtrade_bybit_margin.model import AccountType, MarginMode
+from freqtrade_bybit_margin.answers import error_body, require_ok, ret_code_of
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
+from freqtrade_bybit_margin.markets import (
+    Contract,
+    contract_of,
+    format_leverage,
+    leverage_filter,
+    serves_switch_isolated,
+)
+from freqtrade_bybit_margin.model import AccountType, MarginMode, account_type_from_status
 
 
 __all__ = [
     "SwitchRequest",
     "account_type_of",
     "build_switch_request",
-    "bybit_ret_code",
-    "format_leverage",
     "install",
-    "serves_switch_isolated",
     "switch_margin_mode",
     "switch_margin_mode_async",
 ]
@@ -42,30 +47,8 @@ ACCOUNT_MODE_ALTERNATIVE = (
     "plus per-symbol leverage (POST /v5/position/set-leverage, ccxt set_leverage)"
 )
 
-#: Categories for which Bybit serves switch-isolated, per account type.
-#: https://bybit-exchange.github.io/docs/v5/acct-mode (UTA2.0 table: "no longer applicable")
-SWITCH_ISOLATED_SERVED: dict[AccountType, frozenset[Category]] = {
-    AccountType.CLASSIC: frozenset({Category.LINEAR, Category.INVERSE}),
-    AccountType.UTA1: frozenset({Category.INVERSE}),
-    AccountType.UTA2: frozenset(),
-}
-
 _LEVERAGE_PARAMS = ("leverage", "buyLeverage", "sellLeverage", "buy_leverage", "sell_leverage")
 _FIXED_FIELDS = ("category", "symbol", "tradeMode")
-
-
-def serves_switch_isolated(account_type: AccountType, category: Category | str) -> bool:
-    """Whether Bybit serves ``switch-isolated`` for ``category`` on ``account_type``."""
-    return category in SWITCH_ISOLATED_SERVED[account_type]
-
-
-def format_leverage(value: Decimal) -> str:
-    """Render a leverage as Bybit's decimal string, without float noise or trailing zeros.
-
-    ``Decimal("10") -> "10"``, ``Decimal("2.5") -> "2.5"``, ``Decimal("12.340") -> "12.34"``.
-    """
-    text = format(value.normalize(), "f")
-    return text
 
 
 def _to_decimal(value: Any, *, symbol: str, field: str) -> Decimal:
@@ -74,13 +57,10 @@ def _to_decimal(value: Any, *, symbol: str, field: str) -> Decimal:
             f"switch_margin_mode() {symbol}: {field}={value!r} is not a number; "
             "give a positive number such as 10 or '2.5'"
         )
-    if isinstance(value, float) and not math.isfinite(value):
-        number = Decimal("NaN")
-    else:
-        try:
+    number = Decimal("NaN")
+    if not (isinstance(value, float) and not math.isfinite(value)):
+        with contextlib.suppress(InvalidOperation):
             number = Decimal(str(value).strip())
-        except InvalidOperation:
-            number = Decimal("NaN")
     if not number.is_finite():
         raise ccxt.BadRequest(
             f"switch_margin_mode() {symbol}: {field}={value!r} is not a finite number; "
@@ -93,14 +73,26 @@ def _to_decimal(value: Any, *, symbol: str, field: str) -> Decimal:
 class SwitchRequest:
     """A validated switch-isolated request for one symbol.
 
-    :param body: the request dict handed to ``privatePostV5PositionSwitchIsolated``.
+    :param symbol: the unified symbol (``ETH/USDT:USDT``)
+    :param body: the request dict handed to ``privatePostV5PositionSwitchIsolated``
     """
 
     symbol: str
-    category: Category
+    contract: Contract
     margin_mode: MarginMode
     leverage: Decimal
     body: dict[str, Any]
+
+    @property
+    def leverage_body(self) -> dict[str, Any]:
+        """The ``POST /v5/position/set-leverage`` body for the same symbol and leverage."""
+        text = format_leverage(self.leverage)
+        return {
+            "category": self.contract.category.value,
+            "symbol": self.contract.market_id,
+            "buyLeverage": text,
+            "sellLeverage": text,
+        }
 
 
 def _parse_margin_mode(margin_mode: Any, symbol: Any) -> MarginMode:
@@ -112,7 +104,7 @@ def _parse_margin_mode(margin_mode: Any, symbol: Any) -> MarginMode:
     )
 
 
-def _market_category(exchange: Any, symbol: str) -> tuple[dict[str, Any], Category]:
+def _contract(exchange: Any, symbol: str) -> tuple[dict[str, Any], Contract]:
     try:
         market: dict[str, Any] = exchange.market(symbol)
     except ccxt.BadSymbol:
@@ -120,24 +112,24 @@ def _market_category(exchange: Any, symbol: str) -> tuple[dict[str, Any], Catego
             f"switch_margin_mode() {symbol!r} is not a market of {exchange.id}; "
             "give a unified symbol such as 'ETH/USDT:USDT'"
         ) from None
-    if market.get("linear") and market.get("settle") == "USDT" and market.get("contract"):
-        return market, Category.LINEAR
-    if market.get("inverse") and market.get("contract"):
-        return market, Category.INVERSE
-    kind = "option" if market.get("option") else market.get("type") or "unknown"
-    if market.get("linear") and market.get("contract"):
-        kind = f"{market.get('settle')}-settled linear"
-    raise ccxt.NotSupported(
-        f"switch_margin_mode() {symbol} is a {kind} market; switch-isolated serves only "
-        "USDT-settled linear and inverse contracts"
-    )
+    try:
+        return market, contract_of(market)
+    except ccxt.NotSupported as error:
+        raise ccxt.NotSupported(f"switch_margin_mode() {error}") from None
 
 
 def _leverage_from_params(params: dict[str, Any], symbol: str) -> Decimal:
-    if params.get("leverage") is not None:
-        return _to_decimal(params["leverage"], symbol=symbol, field="leverage")
     buy = params.get("buyLeverage", params.get("buy_leverage"))
     sell = params.get("sellLeverage", params.get("sell_leverage"))
+    if params.get("leverage") is not None:
+        leverage = _to_decimal(params["leverage"], symbol=symbol, field="leverage")
+        for field, value in (("buyLeverage", buy), ("sellLeverage", sell)):
+            if value is not None and _to_decimal(value, symbol=symbol, field=field) != leverage:
+                raise ccxt.BadRequest(
+                    f"switch_margin_mode() {symbol}: leverage={params['leverage']!r} "
+                    f"contradicts {field}={value!r}; give one of them, or equal values"
+                )
+        return leverage
     if buy is None and sell is None:
         raise ccxt.ArgumentsRequired(
             f"switch_margin_mode() {symbol}: a leverage is required; pass params "
@@ -149,8 +141,7 @@ def _leverage_from_params(params: dict[str, Any], symbol: str) -> Decimal:
             "both must be given and equal"
         )
     buy_number = _to_decimal(buy, symbol=symbol, field="buyLeverage")
-    sell_number = _to_decimal(sell, symbol=symbol, field="sellLeverage")
-    if buy_number != sell_number:
+    if buy_number != _to_decimal(sell, symbol=symbol, field="sellLeverage"):
         raise ccxt.BadRequest(
             f"switch_margin_mode() {symbol}: buyLeverage={buy!r} differs from "
             f"sellLeverage={sell!r}; Bybit requires them equal"
@@ -158,36 +149,17 @@ def _leverage_from_params(params: dict[str, Any], symbol: str) -> Decimal:
     return buy_number
 
 
-def _check_leverage_filter(market: dict[str, Any], symbol: str, leverage: Decimal) -> None:
-    limits = (market.get("limits") or {}).get("leverage") or {}
-    info_filter = (market.get("info") or {}).get("leverageFilter") or {}
-    low = Decimal(str(limits.get("min") or info_filter.get("minLeverage") or "1"))
-    high_raw = limits.get("max") or info_filter.get("maxLeverage")
-    high = Decimal(str(high_raw)) if high_raw is not None else None
-    step_raw = info_filter.get("leverageStep")
-    step = Decimal(str(step_raw)) if step_raw else None
-    allowed = f"{format_leverage(low)}..{format_leverage(high) if high else 'max'}"
-    if step:
-        allowed += f" in steps of {format_leverage(step)}"
-    if leverage <= 0 or leverage < low or (high is not None and leverage > high):
-        raise ccxt.BadRequest(
-            f"switch_margin_mode() {symbol}: leverage {format_leverage(leverage)} is out of "
-            f"range; allowed: {allowed}"
-        )
-    if step and (leverage - low) % step != 0:
-        raise ccxt.BadRequest(
-            f"switch_margin_mode() {symbol}: leverage {format_leverage(leverage)} is not on "
-            f"the leverage step; allowed: {allowed}"
-        )
-
-
 def build_switch_request(
     exchange: Any, margin_mode: Any, symbol: Any, params: dict[str, Any] | None = None
 ) -> SwitchRequest:
-    """Validate the arguments and build the request body. Pure: sends nothing.
+    """
+    Validate the arguments and build the request body. Pure: sends nothing.
 
-    Markets must be loaded. Raises ``BadRequest``, ``ArgumentsRequired``, ``BadSymbol`` or
-    ``NotSupported``; every message names the symbol, the value and what is allowed.
+    Markets must be loaded. Every message names the symbol, the value and what is allowed.
+    :raise ccxt.BadRequest: bad margin mode, leverage, or params that the arguments set
+    :raise ccxt.ArgumentsRequired: no symbol or no leverage
+    :raise ccxt.BadSymbol: not a market of the exchange
+    :raise ccxt.NotSupported: not a linear or inverse contract
     """
     mode = _parse_margin_mode(margin_mode, symbol)
     if not isinstance(symbol, str) or not symbol:
@@ -201,21 +173,27 @@ def build_switch_request(
             f"switch_margin_mode() {symbol}: params {fixed} are set from the arguments "
             "(margin mode and symbol); remove them from params"
         )
-    market, category = _market_category(exchange, symbol)
+    market, contract = _contract(exchange, symbol)
     leverage = _leverage_from_params(extra, symbol)
-    _check_leverage_filter(market, symbol, leverage)
+    limits = leverage_filter(market)
+    problem = limits.problem(leverage)
+    if problem is not None:
+        raise ccxt.BadRequest(
+            f"switch_margin_mode() {symbol}: leverage {format_leverage(leverage)} {problem}; "
+            f"allowed: {limits.allowed}"
+        )
     for key in _LEVERAGE_PARAMS:
         extra.pop(key, None)
     text = format_leverage(leverage)
     body = {
-        "category": category.value,
-        "symbol": market["id"],
+        "category": contract.category.value,
+        "symbol": contract.market_id,
         "tradeMode": int(mode.trade_mode),
         "buyLeverage": text,
         "sellLeverage": text,
         **extra,
     }
-    return SwitchRequest(symbol, category, mode, leverage, body)
+    return SwitchRequest(str(market["symbol"]), contract, mode, leverage, body)
 
 
 def account_type_of(options: dict[str, Any]) -> AccountType:
@@ -223,51 +201,27 @@ def account_type_of(options: dict[str, Any]) -> AccountType:
     unified = options.get("enableUnifiedMargin") or options.get("enableUnifiedAccount")
     if not unified:
         return AccountType.CLASSIC
-    return AccountType.from_status(int(options.get("unifiedMarginStatus") or 6))
+    return account_type_from_status(int(options.get("unifiedMarginStatus") or 6))
 
 
 def _not_served(account_type: AccountType, request: SwitchRequest) -> ccxt.NotSupported:
+    contract = request.contract
     return ccxt.NotSupported(
         f"switch_margin_mode() {request.symbol}: Bybit does not serve switch-isolated for "
-        f"{request.category.value} contracts on a {account_type.label} account; "
-        f"{ACCOUNT_MODE_ALTERNATIVE}"
+        f"{contract.settle}-settled {contract.category.value} contracts on a "
+        f"{account_type.label} account; {ACCOUNT_MODE_ALTERNATIVE}"
     )
 
 
 def _check_account(exchange: Any, request: SwitchRequest) -> None:
     account_type = account_type_of(exchange.options)
-    if not serves_switch_isolated(account_type, request.category):
+    if not serves_switch_isolated(account_type, request.contract):
         raise _not_served(account_type, request)
 
 
-def bybit_ret_code(error: BaseException) -> int | None:
-    """The Bybit ``retCode`` carried by a ccxt exception raised from ``handle_errors``.
-
-    ccxt formats such messages as ``"bybit " + body``; several codes share one ccxt class
-    (10001 and 110043 are both ``BadRequest``), so the code is the only exact discriminator.
-    """
-    body = error_body(error)
-    code = body.get("retCode", body.get("ret_code")) if body else None
-    try:
-        return int(code) if code is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def error_body(error: BaseException) -> dict[str, Any] | None:
-    """The JSON body inside a ccxt exception message, or None."""
-    text = str(error)
-    start = text.find("{")
-    if start < 0:
-        return None
-    try:
-        body = json.loads(text[start:])
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _result(request: SwitchRequest, info: Any, changed: bool) -> dict[str, Any]:
+def _result(
+    request: SwitchRequest, info: Any, mode_changed: bool, lev_changed: bool
+) -> dict[str, Any]:
     leverage = float(request.leverage)
     return {
         "info": info,
@@ -275,34 +229,54 @@ def _result(request: SwitchRequest, info: Any, changed: bool) -> dict[str, Any]:
         "marginMode": request.margin_mode.value,
         "longLeverage": leverage,
         "shortLeverage": leverage,
-        "changed": changed,
+        "changed": mode_changed or lev_changed,
+        "marginModeChanged": mode_changed,
+        "leverageChanged": lev_changed,
     }
 
 
-def _on_error(error: ccxt.BaseError, request: SwitchRequest, exchange: Any) -> dict[str, Any]:
-    code = bybit_ret_code(error)
+def _switch_refused(error: ccxt.BaseError, request: SwitchRequest, exchange: Any) -> None:
+    """Re-raise a switch-isolated failure unless it is 110026 (the mode already holds)."""
+    code = ret_code_of(error)
     if code == RetCode.MARGIN_MODE_NOT_MODIFIED:
-        return _result(request, error_body(error), changed=False)
+        return
     if code == RetCode.UNIFIED_ACCOUNT_FORBIDDEN:
         raise _not_served(account_type_of(exchange.options), request) from error
     raise error
+
+
+def _leverage_refused(error: ccxt.BaseError) -> None:
+    """Re-raise a set-leverage failure unless it is 110043 (the leverage already holds)."""
+    if ret_code_of(error) != RetCode.LEVERAGE_NOT_MODIFIED:
+        raise error
+
+
+def _what(endpoint: Endpoint, request: SwitchRequest) -> str:
+    return f"POST {endpoint.value} {request.contract.market_id}"
 
 
 def switch_margin_mode(
     exchange: Any, margin_mode: str, symbol: str, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """
-    Set the margin mode and leverage of one symbol (sync ccxt.bybit).
+    Set the margin mode and leverage of one symbol (sync ``ccxt.bybit``).
 
     https://bybit-exchange.github.io/docs/v5/abandon/cross-isolate
+
+    When the mode already holds Bybit answers 110026 and changes nothing, the leverage included
+    (ccxt issue 13046); the leverage is then set with ``POST /v5/position/set-leverage`` (110043
+    when it already holds too), so on return the symbol IS at the mode and leverage asked for.
+    Only a parsed envelope with retCode 0 (or 110026 / 110043) counts: anything else raises.
 
     :param exchange: a ``ccxt.bybit`` instance with credentials
     :param margin_mode: ``"isolated"`` (tradeMode 1) or ``"cross"`` (tradeMode 0)
     :param symbol: unified symbol, e.g. ``"ETH/USDT:USDT"``
     :param params: ``leverage``, or equal ``buyLeverage`` + ``sellLeverage``; other keys are
         passed through to the request
-    :return: ``{"info", "symbol", "marginMode", "longLeverage", "shortLeverage", "changed"}``;
-        ``changed`` is False when Bybit answered 110026 (already in that mode)
+    :return: the Leverage structure (``info``, unified ``symbol``, ``marginMode``,
+        ``longLeverage``, ``shortLeverage``) plus ``changed`` (anything changed),
+        ``marginModeChanged`` and ``leverageChanged``
+    :raise ccxt.BadResponse: Bybit's answer could not be parsed (not confirmed; worth a retry)
     """
     if not exchange.markets:
         _parse_margin_mode(margin_mode, symbol)
@@ -313,8 +287,18 @@ def switch_margin_mode(
     try:
         response = exchange.privatePostV5PositionSwitchIsolated(request.body)
     except ccxt.BaseError as error:
-        return _on_error(error, request, exchange)
-    return _result(request, response, changed=True)
+        _switch_refused(error, request, exchange)
+    else:
+        info = require_ok(response, _what(Endpoint.SWITCH_ISOLATED, request))
+        return _result(request, info, True, True)
+    try:
+        response = exchange.privatePostV5PositionSetLeverage(request.leverage_body)
+    except ccxt.BaseError as error:
+        _leverage_refused(error)
+        return _result(request, error_body(error), False, False)
+    return _result(
+        request, require_ok(response, _what(Endpoint.SET_LEVERAGE, request)), False, True
+    )
 
 
 async def switch_margin_mode_async(
@@ -330,8 +314,18 @@ async def switch_margin_mode_async(
     try:
         response = await exchange.privatePostV5PositionSwitchIsolated(request.body)
     except ccxt.BaseError as error:
-        return _on_error(error, request, exchange)
-    return _result(request, response, changed=True)
+        _switch_refused(error, request, exchange)
+    else:
+        info = require_ok(response, _what(Endpoint.SWITCH_ISOLATED, request))
+        return _result(request, info, True, True)
+    try:
+        response = await exchange.privatePostV5PositionSetLeverage(request.leverage_body)
+    except ccxt.BaseError as error:
+        _leverage_refused(error)
+        return _result(request, error_body(error), False, False)
+    return _result(
+        request, require_ok(response, _what(Endpoint.SET_LEVERAGE, request)), False, True
+    )
 
 
 def install(exchange: Any) -> Any:

@@ -13,11 +13,9 @@ rules that span several keys.
 from __future__ import annotations
 
 import difflib
-import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -26,10 +24,9 @@ from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from freqtrade_bybit_margin.errors import ConfigError
+from freqtrade_bybit_margin.markets import format_leverage, leverage_filter
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
 
-
-logger = logging.getLogger(__name__)
 
 SECTION = "bybit_margin"
 """Name of the section in freqtrade's config, and of the strategy class attribute."""
@@ -48,6 +45,11 @@ MARGIN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Margin mode and leverage every pair must have before a position opens.",
     "properties": {
+        "enabled": {
+            "description": "false: the mixin is inert on purpose (no request, no refusal).",
+            "type": "boolean",
+            "default": True,
+        },
         "margin_mode": {
             "description": "Margin mode of every pair. Default: freqtrade's own `margin_mode`, "
             "which it must equal.",
@@ -74,6 +76,13 @@ MARGIN_SCHEMA: dict[str, Any] = {
             "enum": [o.value for o in OnFailure],
             "default": OnFailure.BLOCK.value,
         },
+        "verify_interval": {
+            "description": "Seconds a confirmed pair is trusted before it is read again, so that "
+            "a change made outside the bot is seen before the next entry.",
+            "type": "number",
+            "minimum": 1,
+            "default": 60,
+        },
     },
     "additionalProperties": False,
 }
@@ -87,12 +96,14 @@ class MarginSettings:
     :param leverage: leverage of every pair not matched by ``pair_leverage``.
     :param pair_leverage: (pair name or regex, leverage) in the order written.
     :param on_failure: what happens to entries on a pair that is not confirmed.
+    :param verify_interval: seconds a confirmed pair is trusted before it is read again.
     """
 
     margin_mode: MarginMode
     leverage: float
     pair_leverage: tuple[tuple[str, float], ...]
     on_failure: OnFailure
+    verify_interval: float = 60.0
 
     def leverage_for(self, pair: str) -> float:
         """
@@ -119,16 +130,46 @@ class MarginSettings:
         return PairTarget(pair=pair, margin_mode=self.margin_mode, leverage=self.leverage_for(pair))
 
 
+class Enablement(StrEnum):
+    """Whether the ``bybit_margin`` section asks the plugin to act."""
+
+    MISSING = "missing"
+    """No section in the config and no strategy class attribute: inert, with a WARNING."""
+    DISABLED = "disabled"
+    """``"enabled": false``: inert on purpose."""
+    ENABLED = "enabled"
+
+
+def enablement(
+    config: Mapping[str, Any], strategy_defaults: Mapping[str, Any] | None = None
+) -> Enablement:
+    """
+    Whether the config (or the strategy's ``bybit_margin`` attribute) enables the plugin.
+
+    The config's ``enabled`` wins over the attribute's. Nothing else is validated here.
+    :param config: freqtrade's config
+    :param strategy_defaults: the strategy class attribute ``bybit_margin``
+    """
+    section = config.get(SECTION)
+    defaults = strategy_defaults or None
+    if section is None and defaults is None:
+        return Enablement.MISSING
+    merged = {**(defaults or {}), **(section if isinstance(section, Mapping) else {})}
+    return Enablement.DISABLED if merged.get("enabled") is False else Enablement.ENABLED
+
+
 def load_settings(
     config: Mapping[str, Any], strategy_defaults: Mapping[str, Any] | None = None
 ) -> MarginSettings:
     """
     Validate the ``bybit_margin`` section of freqtrade's config and freeze it.
 
+    The config section overrides the strategy attribute key by key, and ``pair_leverage`` entry
+    by entry (a config entry replaces the attribute's entry of the same key; the attribute's other
+    entries stay, after the config's).
     :param config: freqtrade's config (only ``exchange.name``, ``trading_mode``,
         ``margin_mode`` and ``bybit_margin`` are read).
-    :param strategy_defaults: the strategy class attribute ``bybit_margin``; the config section
-        overrides it key by key, as freqtrade does for its own strategy settings.
+    :param strategy_defaults: the strategy class attribute ``bybit_margin``
     :return: the settings
     :raise ConfigError: naming the key, the value and what is allowed
     """
@@ -137,6 +178,14 @@ def load_settings(
     defaults = strategy_defaults if strategy_defaults is not None else {}
     _validate_section(defaults, origin="strategy attribute")
     merged: dict[str, Any] = {**_schema_defaults(), **defaults, **section}
+    merged["pair_leverage"] = {
+        **dict(section.get("pair_leverage", {})),
+        **{
+            key: value
+            for key, value in dict(defaults.get("pair_leverage", {})).items()
+            if key not in section.get("pair_leverage", {})
+        },
+    }
 
     _validate_exchange(config)
     _validate_trading_mode(config)
@@ -148,6 +197,7 @@ def load_settings(
         leverage=float(merged["leverage"]),
         pair_leverage=tuple((key, float(value)) for key, value in merged["pair_leverage"].items()),
         on_failure=OnFailure(merged["on_failure"]),
+        verify_interval=float(merged["verify_interval"]),
     )
 
 
@@ -157,9 +207,7 @@ def check_leverage_limits(
     """
     Check each pair's configured leverage against the market's leverage filter.
 
-    Reads ccxt's ``market["limits"]["leverage"]`` (``min``/``max``) and Bybit's
-    ``market["info"]["leverageFilter"]["leverageStep"]``. Pairs without a market are left to
-    freqtrade, which drops them from the whitelist.
+    Pairs without a market are left to freqtrade, which drops them from the whitelist.
     :param settings: validated settings
     :param pairs: pairs the bot may trade
     :param markets: ccxt markets by pair name
@@ -169,47 +217,62 @@ def check_leverage_limits(
     for pair in pairs:
         market = markets.get(pair)
         if market is None:
-            logger.debug("No market for %s, leverage not checked.", pair)
             continue
-        problem = _leverage_problem(pair, settings.leverage_for(pair), market)
-        if problem:
-            problems.append(problem)
+        leverage = settings.leverage_for(pair)
+        limits = leverage_filter(market)
+        if limits.problem(leverage) is not None:
+            problems.append(
+                f"{SECTION}: leverage {format_leverage(leverage)} for {pair} is not allowed by "
+                f"its market; allowed: {limits.allowed}."
+            )
     if problems:
         raise ConfigError("\n".join(problems))
 
 
-def _leverage_problem(pair: str, leverage: float, market: Mapping[str, Any]) -> str | None:
-    limits = (market.get("limits") or {}).get("leverage") or {}
-    low = _decimal(limits.get("min")) or Decimal(1)
-    high = _decimal(limits.get("max"))
-    step = _decimal(((market.get("info") or {}).get("leverageFilter") or {}).get("leverageStep"))
-    value = Decimal(str(leverage))
-    allowed = f"{_fmt(low)} to {_fmt(high)}" if high is not None else f">= {_fmt(low)}"
-    if step:
-        allowed += f" in steps of {_fmt(step)}"
-    off_range = value < low or (high is not None and value > high)
-    off_step = step is not None and step > 0 and (value - low) % step != 0
-    if off_range or off_step:
-        return (
-            f"{SECTION}: leverage {_fmt(value)} for {pair} is not allowed by its market; "
-            f"allowed: {allowed}."
+def check_pair_keys(
+    settings: MarginSettings, pairs: Sequence[str], markets: Iterable[str] = ()
+) -> list[str]:
+    """
+    Check that every ``pair_leverage`` key means something for ``pairs``.
+
+    A key that is a near miss of a market or whitelisted pair (spot notation ``BTC/USDT`` for
+    ``BTC/USDT:USDT``, a typo) is an error: the pair would silently trade at the default
+    leverage. A key that matches no whitelisted pair otherwise is returned as a warning line (a
+    dynamic whitelist may bring its pair later; call again on each refresh).
+    :param settings: validated settings
+    :param pairs: the current whitelist
+    :param markets: every pair name the exchange lists (for did-you-mean)
+    :return: warning lines, one per key that matches no pair
+    :raise ConfigError: a near miss, naming the key and the pair it probably means
+    """
+    known = list(dict.fromkeys([*pairs, *markets]))
+    warnings: list[str] = []
+    for key, _ in settings.pair_leverage:
+        if key in pairs or any(re.fullmatch(key, pair) for pair in pairs):
+            continue
+        hint = _near_miss(key, known)
+        if hint is not None:
+            raise ConfigError(
+                f"{SECTION}.pair_leverage: key {key!r} matches no pair; did you mean "
+                f"{hint!r}? allowed: futures pair names such as 'BTC/USDT:USDT' or regular "
+                "expressions such as 'ETH/.*'."
+            )
+        warnings.append(
+            f"{SECTION}.pair_leverage: key {key!r} matches no pair of the whitelist "
+            f"({len(pairs)} pairs); it has no effect until such a pair joins."
         )
-    return None
+    return warnings
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def _fmt(value: Decimal | None) -> str:
-    if value is None:
-        return "?"
-    return format(value.normalize(), "f")
+def _near_miss(key: str, known: Sequence[str]) -> str | None:
+    """The futures pair a key probably means: spot notation, or a typo of a known pair."""
+    futures = [pair for pair in known if pair.startswith(key + ":")]
+    if futures:
+        return futures[0]
+    if key in known or not re.fullmatch(r"[A-Za-z0-9]+/[A-Za-z0-9]+(:[A-Za-z0-9-]+)?", key):
+        return None  # a real market outside the whitelist, or a regular expression
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 # --- schema ----------------------------------------------------------------------------------
@@ -304,8 +367,8 @@ def _validate_margin_mode(config: Mapping[str, Any], section: Mapping[str, Any])
     if freqtrade_mode not in allowed:
         raise ConfigError(
             f"margin_mode: {freqtrade_mode!r} (freqtrade's top-level setting) is not usable "
-            f"with a {SECTION} section; allowed: 'isolated' (the only futures margin mode "
-            f"freqtrade supports on Bybit)."
+            f"with a {SECTION} section; allowed: 'isolated' or 'cross' (freqtrade itself "
+            f"supports only 'isolated' futures on Bybit)."
         )
     wanted = section.get("margin_mode", freqtrade_mode)
     if wanted != freqtrade_mode:

@@ -67,8 +67,10 @@ class RetCode(IntEnum):
     POSITION_MODE_NOT_MODIFIED = 110025
     MARGIN_MODE_NOT_MODIFIED = 110026
     LEVERAGE_NOT_MODIFIED = 110043
-    SET_MARGIN_MODE_FAILED_LEGACY = 110073
-    SET_MARGIN_MODE_FAILED = 3400045
+    SET_MARGIN_MODE_FAILED = 110073
+    SET_MARGIN_MODE_FAILED_RETIRED = 3400045
+    """Retired on 2023-01-19 for 110073 (docs/pilot-feature/pilot.mdx, "Adjust error code");
+    only the stale example on the set-margin-mode page still shows it."""
 
 
 class UnifiedMarginStatus(IntEnum):
@@ -79,6 +81,23 @@ class UnifiedMarginStatus(IntEnum):
     UTA1_PRO = 4
     UTA2 = 5
     UTA2_PRO = 6
+
+
+class AccountType(StrEnum):
+    """Bybit account generation, which decides how margin mode is set.
+
+    The names the CLI, the simulator and the logs use; ``unifiedMarginStatus`` is the wire
+    value each side maps on its own. https://bybit-exchange.github.io/docs/v5/acct-mode
+    """
+
+    CLASSIC = "classic"
+    UTA1 = "uta1"
+    UTA2 = "uta2"
+
+    @property
+    def label(self) -> str:
+        """Bybit's own name for the account type."""
+        return {"classic": "Classic", "uta1": "UTA1.0", "uta2": "UTA2.0"}[self.value]
 
 
 class Category(StrEnum):

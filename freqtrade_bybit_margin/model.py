@@ -5,7 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from freqtrade_bybit_margin.constants import AccountMarginMode, TradeMode, UnifiedMarginStatus
+from freqtrade_bybit_margin.constants import (
+    AccountMarginMode,
+    AccountType,
+    TradeMode,
+    UnifiedMarginStatus,
+)
+
+
+__all__ = [
+    "AccountType",
+    "MarginMode",
+    "Mechanism",
+    "Outcome",
+    "PairResult",
+    "PairTarget",
+    "account_type_from_status",
+]
 
 
 class MarginMode(StrEnum):
@@ -25,31 +41,6 @@ class MarginMode(StrEnum):
         return (
             AccountMarginMode.ISOLATED if self is MarginMode.ISOLATED else AccountMarginMode.CROSS
         )
-
-
-class AccountType(StrEnum):
-    """Bybit account generation, which decides how margin mode is set.
-
-    https://bybit-exchange.github.io/docs/v5/acct-mode
-    """
-
-    CLASSIC = "classic"
-    UTA1 = "uta1"
-    UTA2 = "uta2"
-
-    @classmethod
-    def from_status(cls, status: int) -> AccountType:
-        """Map ``unifiedMarginStatus`` (1 classic, 3/4 UTA1.0, 5/6 UTA2.0) to an account type."""
-        if status == UnifiedMarginStatus.CLASSIC:
-            return cls.CLASSIC
-        if status in (UnifiedMarginStatus.UTA1, UnifiedMarginStatus.UTA1_PRO):
-            return cls.UTA1
-        return cls.UTA2
-
-    @property
-    def label(self) -> str:
-        """Bybit's own name for the account type."""
-        return {"classic": "Classic", "uta1": "UTA1.0", "uta2": "UTA2.0"}[self.value]
 
 
 class Mechanism(StrEnum):
@@ -109,3 +100,15 @@ class PairResult:
     @property
     def pair(self) -> str:
         return self.target.pair
+
+
+def account_type_from_status(status: int) -> AccountType:
+    """Map ``unifiedMarginStatus`` (1 classic, 3/4 UTA1.0, 5/6 UTA2.0) to an account type.
+
+    https://bybit-exchange.github.io/docs/v5/enum#unifiedmarginstatus
+    """
+    if status == UnifiedMarginStatus.CLASSIC:
+        return AccountType.CLASSIC
+    if status in (UnifiedMarginStatus.UTA1, UnifiedMarginStatus.UTA1_PRO):
+        return AccountType.UTA1
+    return AccountType.UTA2

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from freqtrade_bybit_margin.demo.overlay import simulator_exchange
+
+
+pytest_plugins = ["pytester"]
 
 TESTS = Path(__file__).resolve().parent
-SIM_API_KEYS = ("public", "private", "spot", "futures", "v2")
 
 
 def log_has(line: str, caplog: pytest.LogCaptureFixture) -> bool:
@@ -25,13 +28,7 @@ def log_has_re(pattern: str, caplog: pytest.LogCaptureFixture) -> bool:
 
 def sim_exchange_config(url: str, *, key: str = "", secret: str = "") -> dict[str, Any]:
     """freqtrade ``exchange`` settings that point both ccxt clients at a simulator server."""
-    return {
-        "name": "bybit",
-        "key": key,
-        "secret": secret,
-        "enable_ws": False,
-        "ccxt_config": {"urls": {"api": dict.fromkeys(SIM_API_KEYS, url)}},
-    }
+    return simulator_exchange(url, api_key=key, api_secret=secret)
 
 
 @pytest.fixture

@@ -1,29 +1,14 @@
 """
-What the CLI prints: ``rich`` tables for people, JSON documents for programs.
+What the CLI prints for people: ``rich`` tables that fit 80 columns (cells wrap, never
+``isolat…``), the account-wide step as its own line, and summaries.
 
-The JSON documents are a stable interface (``schema_version`` 1); fields are only ever added.
-Every document has ``schema_version``, ``command``, ``account_type``, ``account_margin_mode``,
-``endpoint``, ``notes`` and ``pairs`` (one object per pair, in whitelist order):
-
-- ``plan`` pairs: ``pair``, ``mechanism``, ``current_margin_mode``, ``current_leverage``,
-  ``target_margin_mode``, ``target_leverage``, ``action`` (none / switch / blocked),
-  ``reason``, ``open_position``, ``open_orders``; plus ``summary`` {action: count}.
-- ``apply`` pairs: ``pair``, ``mechanism``, ``margin_mode``, ``leverage`` (the target),
-  ``outcome`` (changed / unchanged / skipped / failed), ``confirmed``, ``reason``, ``error``,
-  ``retryable``, ``requests``; plus ``summary`` {outcome: count} and ``ok`` (every pair
-  confirmed). ``account_margin_mode`` is as read before applying.
-- ``status`` pairs: ``pair``, ``mechanism``, ``margin_mode``, ``leverage``, ``open_position``,
-  ``position_side``, ``position_size``, ``open_orders``; plus ``busy_symbols``.
-
-Unknown modes and leverages are ``null``. No credential ever appears in a document.
+Rows come from the shared pair-table row builder (:mod:`freqtrade_bybit_margin.report`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import IO, Any
 
 from rich import box
@@ -31,17 +16,41 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from freqtrade_bybit_margin.model import AccountType, Outcome, PairResult
-from freqtrade_bybit_margin.service.margin_service import AccountStatus, Action, PairPlan
+from freqtrade_bybit_margin.cli.documents import Header
+from freqtrade_bybit_margin.cli.pairs import plural
+from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult
+from freqtrade_bybit_margin.report import fmt_leverage, plan_row, result_row
+from freqtrade_bybit_margin.service.planning import (
+    AccountModePlan,
+    AccountStatus,
+    Action,
+    PairPlan,
+    Plan,
+)
 from freqtrade_bybit_margin.service.reader import PairState
 
 
-SCHEMA_VERSION = 1
+__all__ = [
+    "account_mode_line",
+    "emit",
+    "make_console",
+    "plan_summary",
+    "plan_table",
+    "print_header",
+    "result_summary",
+    "result_table",
+    "status_footer",
+    "status_table",
+    "table_of",
+]
 
-#: Width used when stdout is not a terminal, so piped output and README pastes do not wrap.
-PIPE_WIDTH = 140
 
-_ACTION_STYLE = {Action.NONE: "green", Action.SWITCH: "yellow", Action.BLOCKED: "red"}
+_ACTION_STYLE = {
+    Action.NONE: "green",
+    Action.SWITCH: "yellow",
+    Action.BLOCKED: "red",
+    Action.UNKNOWN: "red",
+}
 _OUTCOME_STYLE = {
     Outcome.CHANGED: "green",
     Outcome.UNCHANGED: "green",
@@ -50,213 +59,210 @@ _OUTCOME_STYLE = {
 }
 
 
-@dataclass(frozen=True)
-class Header:
-    """What every command reports above its table (and in its JSON document)."""
-
-    command: str
-    account_type: AccountType
-    account_margin_mode: str | None
-    endpoint: str
-    notes: Sequence[str] = ()
-
-
 def make_console(file: IO[str]) -> Console:
-    """A console on ``file``; fixed width and no colour when it is not a terminal."""
+    """
+    A console on ``file``; off a terminal without colour, 80 columns unless ``COLUMNS`` says.
+
+    :param file: stdout or stderr
+    :return: the console
+    """
     if file.isatty():
         return Console(file=file, highlight=False)
-    return Console(file=file, width=PIPE_WIDTH, highlight=False, no_color=True)
+    return Console(file=file, highlight=False, no_color=True)
 
 
-def fmt_leverage(value: float | None) -> str:
-    """``10.0 -> "10x"``, ``2.5 -> "2.5x"``, None -> ``"?"``."""
-    return "?" if value is None else f"{value:g}x"
+def table_of(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], wrap: Sequence[int] = (-1,)
+) -> Table:
+    """
+    A table in the CLI's style that fits the console by wrapping the columns of several words
+    (the reason, "cross 10x") between words; the others keep their words whole. Nothing is cut
+    with an ellipsis: if a table cannot fit at all, words are folded.
 
-
-def _mode(value: object) -> str:
-    return "?" if value is None else str(value)
-
-
-def _table(title: str, columns: Sequence[str]) -> Table:
+    :param title: shown above it
+    :param header: column headers
+    :param rows: cells as rich markup, one sequence per row
+    :param wrap: indexes of the columns that may wrap (default: the last)
+    :return: the table
+    """
     table = Table(
-        title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False, show_edge=False
+        title=title,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
     )
-    for column in columns:
-        table.add_column(column, no_wrap=column in ("Pair", "Mechanism"))
+    wrapping = {index % len(header) for index in wrap}
+    for index, column in enumerate(header):
+        table.add_column(column, overflow="fold", no_wrap=index not in wrapping)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
-def emit(console: Console, *renderables: Any) -> None:
-    """Print; off a terminal, without the trailing blanks rich pads lines with."""
+def emit(console: Console, *renderables: Any, soft_wrap: bool = False) -> None:
+    """
+    Print each renderable on its own line(s); off a terminal, without the trailing blanks rich
+    pads lines with.
+
+    :param console: where to print
+    :param renderables: what to print
+    :param soft_wrap: leave long text lines to the terminal instead of wrapping them
+    """
     if console.is_terminal:
-        console.print(*renderables)
+        console.print(*renderables, sep="\n", soft_wrap=soft_wrap)
         return
     with console.capture() as capture:
-        console.print(*renderables)
+        console.print(*renderables, sep="\n", soft_wrap=soft_wrap)
     lines = capture.get().splitlines()
     console.file.write("".join(line.rstrip() + "\n" for line in lines))
 
 
 def print_header(console: Console, header: Header) -> None:
+    """
+    ``Account: UTA2.0, account margin mode ... (endpoint)``, then one ``Note:`` line each.
+
+    :param console: where to print
+    :param header: what to say
+    """
     mode = (
         f", account margin mode {header.account_margin_mode}" if header.account_margin_mode else ""
     )
     lines = [f"Account: {header.account_type.label}{mode} ({escape(header.endpoint)})"]
     lines += [f"Note: {escape(note)}" for note in header.notes]
-    for line in lines:
-        console.print(line, soft_wrap=True)
+    emit(console, *lines, soft_wrap=True)
+
+
+def account_mode_line(step: AccountModePlan | None) -> str | None:
+    """
+    The account-wide margin-mode step as one line, or None when there is none.
+
+    :param step: the plan's account-wide step
+    :return: ``Account-wide: Bybit account margin mode REGULAR_MARGIN -> ISOLATED_MARGIN: ...``
+    """
+    if step is None:
+        return None
+    if step.action is Action.NONE:
+        return f"Account-wide: Bybit account margin mode {step.current}: at target."
+    if step.action is Action.SWITCH:
+        return f"Account-wide: {step.announcement}."
+    return f"Account-wide: {step.announcement}; {step.action.value}: {step.reason}."
 
 
 # --- plan --------------------------------------------------------------------------------------
 
 
-def plan_table(plans: Sequence[PairPlan], title: str = "Plan (read-only)") -> Table:
-    table = _table(
-        title,
-        [
-            "Pair",
-            "Current mode",
-            "Current lev.",
-            "Target mode",
-            "Target lev.",
-            "Mechanism",
-            "Action",
-        ],
-    )
-    for plan in plans:
-        action = plan.action.value + (f": {plan.reason}" if plan.reason else "")
-        table.add_row(
-            plan.target.pair,
-            _mode(plan.state.margin_mode),
-            fmt_leverage(plan.state.leverage),
-            plan.target.margin_mode.value,
-            fmt_leverage(plan.target.leverage),
-            plan.mechanism.value,
-            f"[{_ACTION_STYLE[plan.action]}]{escape(action)}[/]",
+def _now(plan: PairPlan, account_current: str | None) -> str:
+    """Current mode and leverage of a pair; an account-mode pair's mode is the account's."""
+    state = plan.state
+    if state is None:
+        return "? (not read)"
+    mode = state.margin_mode.value if state.margin_mode is not None else None
+    if mode is None and plan.mechanism is Mechanism.ACCOUNT_MODE and account_current:
+        mode = account_current.removesuffix("_MARGIN").lower()
+    return f"{mode or '?'} {fmt_leverage(state.leverage)}"
+
+
+def plan_table(plan: Plan, title: str = "Plan (read-only)") -> Table:
+    """
+    Pair / mechanism / now / target / action.
+
+    :param plan: the service's plan
+    :param title: shown above the table
+    :return: the table
+    """
+    current = plan.account_mode.current if plan.account_mode else None
+    rows = []
+    for pair in plan.pairs:
+        action = pair.action.value + (f": {pair.reason}" if pair.reason else "")
+        name, mechanism, mode, leverage, note = plan_row(pair.target, pair.mechanism.value, action)
+        style = _ACTION_STYLE[pair.action]
+        rows.append(
+            (name, mechanism, _now(pair, current), f"{mode} {leverage}", _styled(style, note))
         )
-    return table
+    return table_of(title, ["Pair", "Mechanism", "Now", "Target", "Action"], rows, wrap=(2, 3, 4))
 
 
-def plan_summary(plans: Sequence[PairPlan]) -> str:
-    counts = Counter(plan.action for plan in plans)
-    return (
-        f"{len(plans)} pairs: {counts[Action.NONE]} already at target, "
-        f"{counts[Action.SWITCH]} to switch, {counts[Action.BLOCKED]} blocked."
-    )
+def _styled(style: str, text: str) -> str:
+    return f"[{style}]{escape(text)}[/]"
 
 
-def plan_document(header: Header, plans: Sequence[PairPlan]) -> dict[str, Any]:
-    counts = Counter(plan.action.value for plan in plans)
-    return {
-        **_head(header),
-        "pairs": [
-            {
-                "pair": plan.target.pair,
-                "mechanism": plan.mechanism.value,
-                "current_margin_mode": _value(plan.state.margin_mode),
-                "current_leverage": plan.state.leverage,
-                "target_margin_mode": plan.target.margin_mode.value,
-                "target_leverage": plan.target.leverage,
-                "action": plan.action.value,
-                "reason": plan.reason,
-                "open_position": plan.state.position_size > 0,
-                "open_orders": plan.state.open_orders,
-            }
-            for plan in plans
-        ],
-        "summary": {action.value: counts.get(action.value, 0) for action in Action},
-    }
+def plan_summary(plan: Plan) -> str:
+    """
+    ``4 pairs: 1 already at target, 2 to switch, 1 blocked.``
+
+    :param plan: the service's plan
+    :return: one line
+    """
+    counts = Counter(pair.action for pair in plan.pairs)
+    parts = [
+        f"{counts[Action.NONE]} already at target",
+        f"{counts[Action.SWITCH]} to switch",
+        f"{counts[Action.BLOCKED]} blocked",
+    ]
+    if counts[Action.UNKNOWN]:
+        parts.append(f"{counts[Action.UNKNOWN]} not read")
+    return f"{plural(len(plan.pairs), 'pair')}: {', '.join(parts)}."
 
 
 # --- apply -------------------------------------------------------------------------------------
 
 
 def result_table(results: Sequence[PairResult]) -> Table:
-    table = _table("Result", ["Pair", "Mechanism", "Mode", "Leverage", "Outcome", "Reason"])
+    """
+    Pair / mechanism / mode / leverage / result (outcome and reason).
+
+    :param results: one per pair
+    :return: the table
+    """
+    rows = []
     for result in results:
-        outcome = result.outcome.value if result.confirmed else f"{result.outcome.value} (NOT ok)"
-        table.add_row(
-            result.pair,
-            result.mechanism.value,
-            result.target.margin_mode.value,
-            fmt_leverage(result.target.leverage),
-            f"[{_OUTCOME_STYLE[result.outcome]}]{outcome}[/]",
-            escape(result.reason),
-        )
-    return table
+        *cells, outcome = result_row(result)
+        if not result.confirmed:
+            outcome = outcome.replace(result.outcome.value, f"{result.outcome.value} (NOT ok)", 1)
+        rows.append((*map(escape, cells), _styled(_OUTCOME_STYLE[result.outcome], outcome)))
+    return table_of("Result", ["Pair", "Mechanism", "Mode", "Leverage", "Result"], rows)
 
 
 def result_summary(results: Sequence[PairResult]) -> str:
+    """
+    ``3/4 pairs confirmed (2 changed, 1 unchanged, 1 skipped).``
+
+    :param results: one per pair
+    :return: one line
+    """
     confirmed = sum(1 for result in results if result.confirmed)
     counts = Counter(result.outcome for result in results)
     parts = ", ".join(f"{counts[o]} {o.value}" for o in Outcome if counts[o])
-    return f"{confirmed}/{len(results)} pairs confirmed ({parts})."
-
-
-def apply_document(header: Header, results: Sequence[PairResult]) -> dict[str, Any]:
-    counts = Counter(result.outcome.value for result in results)
-    return {
-        **_head(header),
-        "pairs": [
-            {
-                "pair": result.pair,
-                "mechanism": result.mechanism.value,
-                "margin_mode": result.target.margin_mode.value,
-                "leverage": result.target.leverage,
-                "outcome": result.outcome.value,
-                "confirmed": result.confirmed,
-                "reason": result.reason,
-                "error": result.error,
-                "retryable": result.retryable,
-                "requests": result.requests,
-            }
-            for result in results
-        ],
-        "summary": {outcome.value: counts.get(outcome.value, 0) for outcome in Outcome},
-        "ok": all(result.confirmed for result in results),
-    }
+    noun = "pair" if len(results) == 1 else "pairs"
+    return f"{confirmed}/{len(results)} {noun} confirmed ({parts})."
 
 
 # --- status ------------------------------------------------------------------------------------
 
 
 def status_table(status: AccountStatus, mechanisms: Sequence[str]) -> Table:
-    table = _table("Status", ["Pair", "Mechanism", "Mode", "Leverage", "Position", "Open orders"])
-    for state, mechanism in zip(status.pairs, mechanisms, strict=True):
-        table.add_row(
+    """
+    Pair / mechanism / mode / leverage / position / open orders.
+
+    :param status: the service's status
+    :param mechanisms: per pair of ``status.pairs``
+    :return: the table
+    """
+    rows = [
+        (
             state.pair,
             mechanism,
-            _mode(state.margin_mode),
+            "?" if state.margin_mode is None else state.margin_mode.value,
             fmt_leverage(state.leverage),
             _position(state),
             str(state.open_orders),
         )
-    return table
-
-
-def status_document(
-    header: Header, status: AccountStatus, mechanisms: Sequence[str]
-) -> dict[str, Any]:
-    return {
-        **_head(header),
-        "pairs": [
-            {
-                "pair": state.pair,
-                "mechanism": mechanism,
-                "margin_mode": _value(state.margin_mode),
-                "leverage": state.leverage,
-                "open_position": state.position_size > 0,
-                "position_side": state.position_side or None,
-                "position_size": state.position_size,
-                "open_orders": state.open_orders,
-            }
-            for state, mechanism in zip(status.pairs, mechanisms, strict=True)
-        ],
-        "busy_symbols": list(status.busy_symbols),
-    }
-
-
-# --- helpers -----------------------------------------------------------------------------------
+        for state, mechanism in zip(status.pairs, mechanisms, strict=True)
+    ]
+    header = ["Pair", "Mechanism", "Mode", "Leverage", "Position", "Orders"]
+    return table_of("Status", header, rows, wrap=(4,))
 
 
 def _position(state: PairState) -> str:
@@ -265,21 +271,13 @@ def _position(state: PairState) -> str:
     return "-"
 
 
-def _value(value: object) -> str | None:
-    return None if value is None else str(value)
+def status_footer(status: AccountStatus) -> str | None:
+    """
+    ``Open positions or orders on: ETH/USDT:USDT, SOL/USDT:USDT`` (pair names), or None.
 
-
-def _head(header: Header) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "command": header.command,
-        "account_type": header.account_type.value,
-        "account_margin_mode": header.account_margin_mode,
-        "endpoint": header.endpoint,
-        "notes": list(header.notes),
-    }
-
-
-def dump_json(document: dict[str, Any], file: IO[str]) -> None:
-    """One JSON document, indented, followed by a newline."""
-    file.write(json.dumps(document, indent=2) + "\n")
+    :param status: the service's status
+    :return: one line, or None when nothing is open
+    """
+    if not status.busy_pairs:
+        return None
+    return f"Open positions or orders on: {', '.join(status.busy_pairs)}"

@@ -2,9 +2,10 @@
 ``freqtrade-bybit-margin demo``: the whole plugin, proven offline.
 
 Starts the local Bybit V5 simulator, runs the real freqtrade bot LIVE (fake keys) with the
-sample strategy and config until positions open or the time bound passes, stops it, and prints
-per pair: prepared at (mechanism, mode, leverage, result) -> first order at -> position.
-Exit code 0 only if every traded pair was prepared before its first order.
+packaged sample strategy and config until positions open or the time limit passes, stops it,
+and prints per pair: prepared at (mechanism, mode, leverage, result) -> first order at ->
+position. Exit code 0 only if every traded pair was prepared before its first order and the
+plugin logged no error; a failed run keeps its folder and says where it is.
 """
 
 from __future__ import annotations
@@ -12,68 +13,110 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import signal
+import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from freqtrade_bybit_margin.cli.output import make_console
+from freqtrade_bybit_margin.cli.simulator import add_simulator_options
+from freqtrade_bybit_margin.config import MarginSettings, load_settings
+from freqtrade_bybit_margin.constants import AccountType, Category
+from freqtrade_bybit_margin.demo.bot_runner import BotRun, run_bot
+from freqtrade_bybit_margin.demo.report import print_report
+from freqtrade_bybit_margin.demo.sample import CONFIG, sample_config
+from freqtrade_bybit_margin.demo.timeline import DemoPair, timeline
+from freqtrade_bybit_margin.demo.verdict import judge
+from freqtrade_bybit_margin.errors import ConfigError
+from freqtrade_bybit_margin.markets import Contract, mechanism_for
+from freqtrade_bybit_margin.report import fmt_leverage
 
-from freqtrade_bybit_margin.config import load_settings
-from freqtrade_bybit_margin.constants import Endpoint
-from freqtrade_bybit_margin.demo.bot_runner import (
-    MARGIN_WRITES,
-    REPO_USER_DATA,
-    BotRun,
-    PairTimeline,
-    plugin_writes,
-    run_bot,
-    timeline,
+
+__all__ = ["DESCRIPTION", "add_arguments", "demo_pairs", "run"]
+
+BASE_SYMBOLS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "LINK", "AVAX")
+PAIR_COUNT = (1, 40)
+DEFAULT_SECONDS = 75.0
+MAX_SECONDS = 89.0
+EXIT_OK, EXIT_FAILED = 0, 1
+DESCRIPTION = (
+    "Run the real freqtrade bot live against the local Bybit simulator and show when each pair "
+    f"was set. It stops once every pair holds a position, after {DEFAULT_SECONDS:.0f} s by "
+    f"default (--timeout, at most {MAX_SECONDS:.0f} s)."
 )
 
 
-BASE_SYMBOLS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "LINK", "AVAX")
-MAX_SECONDS = 89.0
+def _bounded(kind: type[float] | type[int], low: float, high: float, what: str) -> Any:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not allowed; allowed: {what} from {low:g} to {high:g}"
+            )
+        return value
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``demo`` subcommand's options."""
+    """
+    The ``demo`` command's options.
+
+    :param parser: its sub-parser
+    """
+    add_simulator_options(parser)
     parser.add_argument(
-        "--account",
-        choices=("classic", "uta1", "uta2"),
-        default="uta2",
-        help="simulated Bybit account type (default: uta2, what live keys are today)",
-    )
-    parser.add_argument(
-        "--pairs", type=int, default=4, help="pairs in the whitelist (1-40, default 4)"
-    )
-    parser.add_argument(
-        "--latency-ms", type=float, default=0.0, help="simulated latency per request (ms)"
+        "--pair-count",
+        type=_bounded(int, *PAIR_COUNT, "a whole number"),
+        default=4,
+        metavar="N",
+        help=f"pairs in the whitelist ({PAIR_COUNT[0]}-{PAIR_COUNT[1]}, default 4)",
     )
     parser.add_argument(
         "--timeout",
-        type=float,
-        default=75.0,
-        help=f"stop the bot after this many seconds at the latest (max {MAX_SECONDS:.0f})",
+        type=_bounded(float, 1, MAX_SECONDS, "seconds"),
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"stop the bot after this many seconds at the latest (default "
+        f"{DEFAULT_SECONDS:.0f}, at most {MAX_SECONDS:.0f})",
     )
     parser.add_argument(
         "--user-data",
         type=Path,
-        default=REPO_USER_DATA,
-        help="folder with config.json and strategies/ (default: the repository's user_data)",
+        default=None,
+        help="folder with config.json and strategies/ (default: the packaged sample, the same "
+        "as the repository's user_data/)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the run's folder and logs")
 
 
 def demo_pairs(count: int) -> list[str]:
-    """The first ``count`` USDT perps of the simulator (generated ones past the eight named)."""
+    """
+    The first ``count`` USDT perpetuals of the simulator (generated ones past the eight named).
+
+    :param count: how many
+    :return: pair names
+    """
     pairs = [f"{base}/USDT:USDT" for base in BASE_SYMBOLS[:count]]
     pairs += [f"S{index:03d}/USDT:USDT" for index in range(1, count - len(pairs) + 1)]
     return pairs
 
 
+def _demo_pair(pair: str, settings: MarginSettings, account: AccountType) -> DemoPair:
+    symbol = pair.split("/")[0] + "USDT"
+    contract = Contract(pair, symbol, Category.LINEAR, "USDT")
+    return DemoPair(settings.target_for(pair), symbol, mechanism_for(account, contract))
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the demo; return the process exit code."""
+    """
+    Run the demo.
+
+    :param args: the parsed command line
+    :return: the process exit code
+    """
     from freqtrade_bybit_margin.simulator import (
         DEFAULT_API_KEY,
         DEFAULT_API_SECRET,
@@ -81,57 +124,66 @@ def run(args: argparse.Namespace) -> int:
         ThreadedSimulatorServer,
     )
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=140)
-    if not 1 <= args.pairs <= 40:
-        console.print(f"--pairs={args.pairs} is out of range; allowed: 1..40")
-        return 2
-    config_file = args.user_data / "config.json"
-    if not config_file.is_file():
-        console.print(f"{config_file} not found; pass --user-data with config.json and strategies/")
-        return 2
-    pairs = demo_pairs(args.pairs)
-    base_config = json.loads(config_file.read_text())
-    settings = load_settings({**base_config, "dry_run": False})
-    targets = {
-        pair: (settings.target_for(pair).margin_mode.value, settings.target_for(pair).leverage)
-        for pair in pairs
-    }
+    console = make_console(sys.stdout)
+    config = _config(args.user_data)
+    account = AccountType(args.account)
+    settings = load_settings({**config, "dry_run": False})
+    pairs = [_demo_pair(p, settings, account) for p in demo_pairs(args.pair_count)]
     sim = BybitSimulator(
-        account_type=args.account,
+        account_type=account.value,
         latency_ms=args.latency_ms,
-        extra_linear_symbols=max(0, args.pairs - len(BASE_SYMBOLS)),
+        extra_linear_symbols=max(0, args.pair_count - len(BASE_SYMBOLS)),
     )
     console.print(
-        f"Simulated Bybit ({args.account}) + freqtrade LIVE with {len(pairs)} pairs; "
-        f"up to {min(args.timeout, MAX_SECONDS):.0f} s ..."
+        f"Simulated Bybit ({account.value}) + freqtrade LIVE with {len(pairs)} pairs; "
+        f"up to {args.timeout:.0f} s ...",
+        soft_wrap=True,
     )
     with ThreadedSimulatorServer(sim) as server:
         result = run_bot(
             sim,
             server.url,
-            pairs,
+            [p.target.pair for p in pairs],
             until=lambda s: all(
-                float(s.symbol_state(_symbol(p))["position_size"]) > 0 for p in pairs
+                float(s.symbol_state(p.symbol)["position_size"]) > 0 for p in pairs
             ),
-            timeout=min(args.timeout, MAX_SECONDS),
+            timeout=args.timeout,
             user_data=args.user_data,
             api_key=DEFAULT_API_KEY,
             api_secret=DEFAULT_API_SECRET,
         )
-        positions = {_symbol(p): _position(sim, _symbol(p)) for p in pairs}
-    rows = timeline(result, targets, {p: _symbol(p) for p in pairs}, positions)
-    ok = _report(console, result, rows, args.account, DEFAULT_API_SECRET)
-    if args.keep:
-        console.print(f"Run folder kept: {result.workdir}")
+        positions = {p.symbol: _position(sim, p.symbol) for p in pairs}
+    rows = timeline(result, pairs, positions)
+    verdict = judge(result, rows, DEFAULT_API_SECRET)
+    print_report(console, result, rows, account.value, verdict)
+    _keep_or_remove(console, result, keep=args.keep or not verdict.ok)
+    return EXIT_OK if verdict.ok else EXIT_FAILED
+
+
+def _config(user_data: Path | None) -> dict[str, Any]:
+    """The sample config, or ``--user-data``'s.
+
+    :raise ConfigError: ``--user-data`` has no config
+    """
+    if user_data is None:
+        return sample_config()
+    path = user_data / CONFIG
+    if not path.is_file():
+        raise ConfigError(
+            f"--user-data: {path} not found; allowed: a folder with {CONFIG} and strategies/."
+        )
+    config: dict[str, Any] = json.loads(path.read_text())
+    return config
+
+
+def _keep_or_remove(console: Any, result: BotRun, *, keep: bool) -> None:
+    if keep:
+        console.print(
+            f"Run folder kept: {result.workdir} (freqtrade's log: logs/freqtrade.log)",
+            soft_wrap=True,
+        )
     else:
         shutil.rmtree(result.workdir, ignore_errors=True)
-    return 0 if ok else 1
-
-
-def _symbol(pair: str) -> str:
-    return pair.split("/")[0] + "USDT"
 
 
 def _position(sim: Any, symbol: str) -> str:
@@ -139,92 +191,5 @@ def _position(sim: Any, symbol: str) -> str:
     size = float(state["position_size"])
     if size <= 0:
         return "-"
-    leverage = state.get("position_leverage") or state["leverage"]
-    return f"{state.get('position_side', '')} {size:g} @ {leverage}x".strip()
-
-
-MARGIN_PATHS = (*MARGIN_WRITES, Endpoint.SET_MARGIN_MODE)
-
-
-def _exit_text(code: int | None) -> str:
-    if code == 128 + signal.SIGINT:
-        return "stopped by the demo (SIGINT)"
-    return f"exited by itself with code {code}"
-
-
-def _seconds(ms: int | None) -> str:
-    return "-" if ms is None else f"{ms / 1000:6.2f}s"
-
-
-def _report(
-    console: Console, run: BotRun, rows: list[PairTimeline], account: str, secret: str
-) -> bool:
-    table = Table(title=f"Margin preparation timeline ({account} account)")
-    for column in (
-        "pair",
-        "mechanism",
-        "mode",
-        "lev",
-        "result",
-        "prepared at",
-        "first order at",
-        "position",
-        "ok",
-    ):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row.pair,
-            row.mechanism,
-            row.target_mode,
-            f"{row.target_leverage:g}x",
-            row.result,
-            _seconds(row.prepared_ms),
-            _seconds(row.first_order_ms),
-            row.position,
-            "yes" if row.prepared_before_order else "NO",
-        )
-    console.print(table)
-    signed = [e for e in run.journal if e.signed]
-    bad_signatures = [e for e in signed if e.signature_ok is False]
-    traded = [row for row in rows if row.traded]
-    secret_leaked = secret in run.log_text
-    plugin = {e.seq for row in rows for e in plugin_writes(run, row.symbol)}
-    # freqtrade's own account-wide call carries a stray "leverage"; the plugin's does not.
-    account_sets = [e for e in run.requests(Endpoint.SET_MARGIN_MODE) if "leverage" not in e.body]
-    plugin |= {e.seq for e in account_sets}
-    if account_sets:
-        first_ms = run.journal[0].time_ms
-        console.print(
-            "account margin mode set by the plugin: "
-            + ", ".join(
-                f"{e.body.get('setMarginMode')} -> retCode {e.ret_code} at "
-                f"{(e.time_ms - first_ms) / 1000:.2f}s"
-                for e in account_sets
-            )
-        )
-    later = [e for e in run.journal if e.path in MARGIN_PATHS and e.seq not in plugin]
-    codes = sorted({str(e.ret_code) for e in later})
-    console.print(
-        f"requests: {len(run.journal)} ({len(signed)} signed, {len(bad_signatures)} bad "
-        f"signatures), orders {len(run.requests(Endpoint.ORDER_CREATE))}; the plugin's margin "
-        f"writes {len(plugin)}; freqtrade's own per-order margin calls {len(later)} "
-        f"(retCodes {', '.join(codes) or '-'})"
-    )
-    console.print(
-        f"freqtrade {_exit_text(run.exit_code)}; secret in log: {'YES' if secret_leaked else 'no'}"
-    )
-    ok = (
-        bool(traded)
-        and all(row.prepared_before_order for row in traded)
-        and not bad_signatures
-        and not secret_leaked
-    )
-    verdict = (
-        f"OK: {len(traded)} traded pair(s), every one prepared before its first order."
-        if ok
-        else "FAILED: see the table (no trade, a pair traded before it was prepared, "
-        "a bad signature or a leaked secret)."
-    )
-    console.print(verdict)
-    return ok
+    leverage = fmt_leverage(float(state.get("position_leverage") or state["leverage"]))
+    return f"{state.get('position_side', '')} {size:g} @ {leverage}".strip()

@@ -1,7 +1,26 @@
 """The margin service: bring pairs to their target margin mode and leverage and remember what
 was confirmed. No freqtrade import: the mixin, the CLI and the benchmarks share it."""
 
-from freqtrade_bybit_margin.service.margin_service import MarginService, RetryPolicy
+from freqtrade_bybit_margin.service.calls import RetryPolicy
+from freqtrade_bybit_margin.service.margin_service import MarginService, Progress
+from freqtrade_bybit_margin.service.planning import (
+    AccountModePlan,
+    AccountStatus,
+    Action,
+    PairPlan,
+    Plan,
+)
+from freqtrade_bybit_margin.service.reader import PairState
 
 
-__all__ = ["MarginService", "RetryPolicy"]
+__all__ = [
+    "AccountModePlan",
+    "AccountStatus",
+    "Action",
+    "MarginService",
+    "PairPlan",
+    "PairState",
+    "Plan",
+    "Progress",
+    "RetryPolicy",
+]

@@ -1,26 +1,39 @@
 """
-Read what the exchange says about margin settings, positions and open orders.
+Read what the exchange says about margin settings, positions and open orders, in bulk where
+Bybit allows it.
 
-Positions and open orders are read per (category, settle coin) in one request each, whatever
-the number of pairs: https://bybit-exchange.github.io/docs/v5/position ,
-https://bybit-exchange.github.io/docs/v5/order/open-order
+- positions and open orders per (category, settle coin), one paged request each, whatever the
+  number of pairs: https://bybit-exchange.github.io/docs/v5/position ,
+  https://bybit-exchange.github.io/docs/v5/order/open-order
+- every symbol's leverage in one request per category on unified accounts (``symbol-info``,
+  "does not require an open position"): https://bybit-exchange.github.io/docs/v5/position/batch-lvg
+- one symbol's mode and leverage, position or not: ``position/list?symbol=`` "returns data
+  regardless of having position or not" (Classic ``tradeMode``; UTA: leverage).
+
+An answer that cannot be parsed raises (``ccxt.BadResponse``): the state stays unknown and nothing
+is switched blindly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import partial
-from typing import Any, TypeVar
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from freqtrade_bybit_margin.constants import AccountMarginMode, Endpoint, TradeMode
-from freqtrade_bybit_margin.model import MarginMode
+from freqtrade_bybit_margin.markets import Contract
+from freqtrade_bybit_margin.model import MarginMode, Mechanism
+from freqtrade_bybit_margin.service.calls import Caller
 
 
-T = TypeVar("T")
-#: Runs one exchange call under pacing and retries: ``call(endpoint_path, thunk)``.
-Caller = Callable[[str, Callable[[], T]], T]
+__all__ = [
+    "ExchangeReader",
+    "Exposure",
+    "PairState",
+    "margin_mode_of_account",
+    "margin_mode_of_trade_mode",
+]
 
 _MAX_PAGES = 20
 
@@ -47,6 +60,7 @@ class PairState:
 
     @property
     def busy_reason(self) -> str:
+        """``"open position (Buy 0.01) and 2 open order(s)"``."""
         parts = []
         if self.position_size > 0:
             parts.append(f"open position ({self.position_side} {self.position_size:g})")
@@ -67,9 +81,15 @@ class Exposure:
 
     @property
     def any_open(self) -> bool:
+        """Any position or open order at all."""
         return bool(self.positions) or bool(self.open_orders)
 
+    def busy(self, market_id: str) -> bool:
+        """An open position or order on ``market_id``."""
+        return market_id in self.positions or market_id in self.open_orders
+
     def describe(self, limit: int = 5) -> str:
+        """``"BTCUSDT, ETHUSDT and 3 more"``."""
         names = sorted(set(self.positions) | set(self.open_orders))
         more = f" and {len(names) - limit} more" if len(names) > limit else ""
         return ", ".join(names[:limit]) + more
@@ -93,79 +113,103 @@ def margin_mode_of_trade_mode(value: Any) -> MarginMode | None:
     return MarginMode.ISOLATED if number == TradeMode.ISOLATED else MarginMode.CROSS
 
 
-def _paged(fetch: Callable[[dict[str, Any]], dict[str, Any]], request: dict[str, Any]) -> list[Any]:
-    rows: list[Any] = []
-    for _ in range(_MAX_PAGES):
-        result = fetch(request).get("result") or {}
-        rows.extend(result.get("list") or [])
-        cursor = result.get("nextPageCursor")
-        if not cursor:
-            break
-        request = {**request, "cursor": cursor}
-    return rows
+def _number(value: Any) -> float | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return float(number) if number.is_finite() else None
+
+
+def state_of(
+    contract: Contract,
+    mechanism: Mechanism,
+    row: dict[str, Any],
+    open_orders: int,
+    account_mode: str | None,
+) -> PairState:
+    """
+    A pair's state from its position row (or symbol-info row) and the account's mode.
+
+    :param account_mode: the unified account's ``marginMode`` (ignored for switch-isolated pairs,
+        whose mode is the row's ``tradeMode``)
+    """
+    if mechanism is Mechanism.SWITCH_ISOLATED:
+        mode = margin_mode_of_trade_mode(row.get("tradeMode"))
+    else:
+        mode = margin_mode_of_account(account_mode)
+    size = _number(row.get("size")) or 0.0
+    return PairState(
+        pair=contract.pair,
+        margin_mode=mode,
+        leverage=_number(row.get("leverage")) if row.get("leverage") not in (None, "") else None,
+        position_side=str(row.get("side") or "") if size > 0 else "",
+        position_size=size,
+        open_orders=open_orders,
+    )
 
 
 class ExchangeReader:
-    """Read-only queries against one sync ``ccxt.bybit`` instance.
+    """Read-only queries, each one paced and retried by ``call``."""
 
-    :param call: runs each request under the service's pacing and retry policy
-    """
-
-    def __init__(self, exchange: Any, call: Caller[Any]) -> None:
-        self._exchange = exchange
+    def __init__(self, call: Caller) -> None:
         self._call = call
 
     def account_margin_mode(self) -> str:
         """The account-wide mode of a unified account (``GET /v5/account/info``)."""
-        response = self._call(Endpoint.ACCOUNT_INFO, self._exchange.privateGetV5AccountInfo)
-        return str((response.get("result") or {}).get("marginMode") or "")
+        return self.account_info()[1]
+
+    def account_info(self) -> tuple[int | None, str]:
+        """``unifiedMarginStatus`` and ``marginMode`` of ``GET /v5/account/info``."""
+        result = self._call.get(Endpoint.ACCOUNT_INFO, {}).get("result") or {}
+        status = _number(result.get("unifiedMarginStatus"))
+        return (int(status) if status is not None else None), str(result.get("marginMode") or "")
 
     def exposure(self, groups: Iterable[tuple[str, str]]) -> Exposure:
         """Open positions and open orders for each (category, settle coin): 2 requests each."""
         found = Exposure()
         for category, settle in sorted(set(groups)):
-            request = {"category": category, "settleCoin": settle, "limit": 200}
-            positions: list[Any] = self._call(
-                Endpoint.POSITION_LIST,
-                partial(_paged, self._exchange.privateGetV5PositionList, request),
+            positions = self._paged(
+                Endpoint.POSITION_LIST, {"category": category, "settleCoin": settle, "limit": 200}
             )
             for row in positions:
-                if Decimal(str(row.get("size") or "0")) > 0:
+                if (_number(row.get("size")) or 0) > 0:
                     found.positions[str(row["symbol"])] = row
-            orders = {"category": category, "settleCoin": settle, "limit": 50}
-            open_orders: list[Any] = self._call(
-                Endpoint.ORDER_REALTIME,
-                partial(_paged, self._exchange.privateGetV5OrderRealtime, orders),
+            orders = self._paged(
+                Endpoint.ORDER_REALTIME, {"category": category, "settleCoin": settle, "limit": 50}
             )
-            for row in open_orders:
+            for row in orders:
                 symbol = str(row["symbol"])
                 found.open_orders[symbol] = found.open_orders.get(symbol, 0) + 1
         return found
 
-    def leverages(self, category: str) -> dict[str, set[float]]:
-        """Every symbol's leverage setting in one request, position or not.
-
-        ``GET /v5/position/symbol-info`` ("Get Futures Leverage", 2026-06):
-        https://bybit-exchange.github.io/docs/v5/position/batch-lvg . Hedge mode may give one
-        row per side, hence a set per symbol.
+    def leverages(self, category: str) -> dict[str, float | None]:
         """
-        request = {"category": category}
-        rows: list[Any] = self._call(
-            Endpoint.POSITION_SYMBOL_INFO,
-            partial(_paged, self._exchange.privateGetV5PositionSymbolInfo, request),
-        )
-        found: dict[str, set[float]] = {}
-        for row in rows:
-            value = row.get("leverage")
-            if value not in (None, ""):
-                found.setdefault(str(row["symbol"]), set()).add(float(value))
-        return found
+        Every symbol's leverage setting in one request, position or not.
 
-    def position_row(self, category: str, market_id: str) -> dict[str, Any]:
-        """The position row of one symbol; Bybit returns one even when flat (size 0)."""
-        request = {"category": category, "symbol": market_id}
-        response = self._call(
-            Endpoint.POSITION_LIST, lambda: self._exchange.privateGetV5PositionList(request)
-        )
+        Hedge mode may give one row per side; a symbol whose rows disagree maps to None.
+        """
+        rows = self._paged(Endpoint.POSITION_SYMBOL_INFO, {"category": category})
+        found: dict[str, set[float | None]] = {}
+        for row in rows:
+            found.setdefault(str(row["symbol"]), set()).add(_number(row.get("leverage")))
+        return {symbol: next(iter(v)) if len(v) == 1 else None for symbol, v in found.items()}
+
+    def position_row(self, contract: Contract) -> dict[str, Any] | None:
+        """The position row of one symbol (Bybit returns one when flat too); None if absent."""
+        request = {"category": contract.category.value, "symbol": contract.market_id}
+        response = self._call.get(Endpoint.POSITION_LIST, request)
         rows = (response.get("result") or {}).get("list") or []
-        return dict(rows[0]) if rows else {}
+        matching = [row for row in rows if str(row.get("symbol")) == contract.market_id]
+        return dict(matching[0]) if matching else None
+
+    def _paged(self, endpoint: Endpoint, request: dict[str, Any]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for _ in range(_MAX_PAGES):
+            result = self._call.get(endpoint, request).get("result") or {}
+            rows.extend(row for row in result.get("list") or [] if isinstance(row, dict))
+            cursor = result.get("nextPageCursor")
+            if not cursor:
+                break
+            request = {**request, "cursor": cursor}
+        return rows

@@ -9,24 +9,32 @@ from freqtrade_bybit_margin.simulator.core import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     BybitSimulator,
-    SimResponse,
 )
 from freqtrade_bybit_margin.simulator.exceptions import SimulatorApiError
+from freqtrade_bybit_margin.simulator.faults import Fault, FaultKind
 from freqtrade_bybit_margin.simulator.journal import JournalEntry
-from freqtrade_bybit_margin.simulator.mock import MockBybit, mock_bybit
-from freqtrade_bybit_margin.simulator.rules import SimKnobs
+from freqtrade_bybit_margin.simulator.knobs import SimKnobs
+from freqtrade_bybit_margin.simulator.mock import MockBybit, mock_bybit, mount_session
+from freqtrade_bybit_margin.simulator.pipeline import SimResponse
+from freqtrade_bybit_margin.simulator.ratelimit import BudgetHog
 from freqtrade_bybit_margin.simulator.server import ThreadedSimulatorServer
+from freqtrade_bybit_margin.simulator.urls import ccxt_urls
 
 
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_API_SECRET",
+    "BudgetHog",
     "BybitSimulator",
+    "Fault",
+    "FaultKind",
     "JournalEntry",
     "MockBybit",
     "SimKnobs",
     "SimResponse",
     "SimulatorApiError",
     "ThreadedSimulatorServer",
+    "ccxt_urls",
     "mock_bybit",
+    "mount_session",
 ]

@@ -9,7 +9,6 @@ https://bybit-exchange.github.io/docs/v5/guide
 
 import hashlib
 import hmac
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,8 +20,6 @@ from freqtrade_bybit_margin.simulator.exceptions import (
 )
 
 
-logger = logging.getLogger(__name__)
-
 DEFAULT_RECV_WINDOW = 5000
 #: how far ahead of the server clock a timestamp may be (ms)
 FUTURE_TOLERANCE_MS = 1000
@@ -30,6 +27,42 @@ H_KEY = "x-bapi-api-key"
 H_TIMESTAMP = "x-bapi-timestamp"
 H_SIGN = "x-bapi-sign"
 H_RECV_WINDOW = "x-bapi-recv-window"
+
+
+class ApiKeys:
+    """The API keys the simulator accepts, each with its secret and the UID it belongs to.
+
+    Bybit counts its rate limits per UID, so every key of one UID spends one budget.
+    """
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+        self._uids: dict[str, int] = {}
+
+    def add(self, api_key: str, api_secret: str, uid: int) -> None:
+        """Accept ``api_key`` signed with ``api_secret`` as a key of ``uid``.
+
+        :raise ValueError: for an empty key or secret
+        """
+        if not api_key or not api_secret:
+            raise ValueError("api_key and api_secret must be non-empty strings")
+        self._secrets[api_key] = api_secret
+        self._uids[api_key] = uid
+
+    @property
+    def secrets(self) -> Mapping[str, str]:
+        """Key -> secret (never rendered anywhere)."""
+        return self._secrets
+
+    def uid(self, api_key: str) -> int:
+        """The UID of a known key."""
+        return self._uids[api_key]
+
+    def __contains__(self, api_key: object) -> bool:
+        return api_key in self._secrets
+
+    def __repr__(self) -> str:
+        return f"ApiKeys({sorted(self._uids.items())!r})"
 
 
 def sign(secret: str, payload: str) -> str:

@@ -1,22 +1,24 @@
 """
-The simulator's instrument catalogue (what ``/v5/market/instruments-info`` serves).
+The simulator's instrument catalogue (what ``/v5/market/instruments-info`` serves): each
+:class:`Instrument` renders its own row and checks orders against its own filters.
 
 Shapes follow https://bybit-exchange.github.io/docs/v5/market/instrument ; numbers are
 realistic but invented.
 """
 
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from freqtrade_bybit_margin.constants import Category
+from freqtrade_bybit_margin.simulator.exceptions import ParamsError
+from freqtrade_bybit_margin.simulator.formatting import fmt
 
-
-logger = logging.getLogger(__name__)
 
 #: ``launchTime`` of every simulated instrument (2020-03-30, like BTCUSDT on Bybit).
 LAUNCH_TIME_MS = 1585526400000
+DERIVATIVES = (Category.LINEAR, Category.INVERSE)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,156 @@ class Instrument:
     @property
     def is_derivative(self) -> bool:
         """True for linear and inverse contracts."""
-        return self.category in (Category.LINEAR, Category.INVERSE)
+        return self.category in DERIVATIVES
+
+    def check_leverage(self, leverage: Decimal) -> None:
+        """Leverage within ``leverageFilter`` and on its step.
+
+        The simulator's own copy of the leverage rule (the client validates independently).
+        https://bybit-exchange.github.io/docs/v5/market/instrument (leverageFilter)
+
+        :param leverage: the requested leverage
+        :raise ParamsError: 10001 naming the value and the allowed range or step
+        """
+        if not self.min_leverage <= leverage <= self.max_leverage:
+            raise ParamsError(
+                f"leverage {fmt(leverage)} outside [{fmt(self.min_leverage)}, "
+                f"{fmt(self.max_leverage)}] for {self.symbol}"
+            )
+        if (leverage - self.min_leverage) % self.leverage_step != 0:
+            raise ParamsError(
+                f"leverage {fmt(leverage)} is not a multiple of leverageStep "
+                f"{fmt(self.leverage_step)} for {self.symbol}"
+            )
+
+    def check_order(self, qty: Decimal, price: Decimal | None) -> None:
+        """Quantity and (limit) price against ``lotSizeFilter`` / ``priceFilter``.
+
+        https://bybit-exchange.github.io/docs/v5/order/create-order
+
+        :param qty: order quantity
+        :param price: limit price, ``None`` for a market order
+        :raise ParamsError: 10001 naming the value and the filter
+        """
+        if self.status != "Trading":
+            raise ParamsError(f"params error: {self.symbol} is not trading")
+        if qty < self.min_qty or qty > self.max_qty:
+            raise ParamsError(
+                f"Qty invalid: {fmt(qty)} outside [{fmt(self.min_qty)}, {fmt(self.max_qty)}]"
+            )
+        if qty % self.qty_step != 0:
+            raise ParamsError(f"Qty invalid: {fmt(qty)} is not a multiple of {fmt(self.qty_step)}")
+        if price is not None and price % self.tick_size != 0:
+            raise ParamsError(
+                f"Price invalid: {price} is not a multiple of tickSize {self.tick_size}"
+            )
+
+    def to_row(self) -> dict[str, Any]:
+        """One ``/v5/market/instruments-info`` row (spot and derivatives differ)."""
+        if self.category is Category.SPOT:
+            return self._spot_row()
+        return {
+            "symbol": self.symbol,
+            "contractType": self.contract_type,
+            "status": self.status,
+            "baseCoin": self.base,
+            "quoteCoin": self.quote,
+            "launchTime": str(LAUNCH_TIME_MS),
+            "deliveryTime": "0",
+            "deliveryFeeRate": "",
+            "priceScale": str(max(-int(self.tick_size.normalize().as_tuple().exponent), 0)),
+            "leverageFilter": {
+                "minLeverage": fmt(self.min_leverage),
+                "maxLeverage": f"{self.max_leverage:.2f}",
+                "leverageStep": str(self.leverage_step),
+            },
+            "priceFilter": {
+                "minPrice": fmt(self.tick_size),
+                "maxPrice": fmt(self.base_price * 20),
+                "tickSize": fmt(self.tick_size),
+            },
+            "lotSizeFilter": {
+                "maxOrderQty": fmt(self.max_qty),
+                "maxMktOrderQty": fmt(self.max_qty / 5),
+                "minOrderQty": fmt(self.min_qty),
+                "qtyStep": fmt(self.qty_step),
+                "postOnlyMaxOrderQty": fmt(self.max_qty),
+                "minNotionalValue": "5" if self.category is Category.LINEAR else "",
+            },
+            "unifiedMarginTrade": True,
+            "fundingInterval": self.funding_interval_min,
+            "settleCoin": self.settle,
+            "copyTrading": "both",
+            "upperFundingRate": "0.005",
+            "lowerFundingRate": "-0.005",
+            "isPreListing": False,
+            "preListingInfo": None,
+            "displayName": "",
+            "symbolType": "",
+        }
+
+    def _spot_row(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol,
+            "baseCoin": self.base,
+            "quoteCoin": self.quote,
+            "innovation": "0",
+            "status": self.status,
+            "marginTrading": "utaOnly",
+            "stTag": "0",
+            "lotSizeFilter": {
+                "basePrecision": fmt(self.qty_step),
+                "quotePrecision": "0.00000001",
+                "minOrderQty": fmt(self.min_qty),
+                "maxOrderQty": fmt(self.max_qty),
+                "minOrderAmt": "1",
+                "maxOrderAmt": "4000000",
+            },
+            "priceFilter": {"tickSize": fmt(self.tick_size)},
+        }
+
+
+class Catalogue:
+    """Every instrument of the simulated exchange, looked up by category and symbol.
+
+    :param instruments: the instruments served
+    """
+
+    def __init__(self, instruments: Iterable[Instrument]) -> None:
+        self.instruments = list(instruments)
+        self._by_category = {(i.category, i.symbol): i for i in self.instruments}
+        self.derivatives = {i.symbol: i for i in self.instruments if i.is_derivative}
+
+    def get(self, category: Category, symbol: str) -> Instrument | None:
+        """The instrument or ``None``."""
+        return self._by_category.get((category, symbol))
+
+    def instrument(self, category: str, symbol: str) -> Instrument:
+        """The instrument ``symbol`` of ``category``.
+
+        :raise ParamsError: 10001 when there is none
+        """
+        try:
+            return self._by_category[(Category(category), symbol)]
+        except (KeyError, ValueError):
+            raise ParamsError(f"params error: symbol invalid ({category} {symbol})") from None
+
+    def derivative(self, category: str, symbol: str) -> Instrument:
+        """A linear or inverse instrument.
+
+        :raise ParamsError: 10001 for another category or an unknown symbol
+        """
+        if category not in DERIVATIVES:
+            raise ParamsError(f"params error: category {category!r} not supported here")
+        return self.instrument(category, symbol)
+
+    def in_category(self, category: str) -> list[Instrument]:
+        """Every instrument of ``category`` in catalogue order."""
+        return [i for i in self.instruments if i.category == category]
+
+    def coins(self) -> list[str]:
+        """Base coins plus the settle stablecoins, sorted."""
+        return sorted({i.base for i in self.instruments} | {"USDT", "USDC"})
 
 
 def _perp(
@@ -86,8 +237,27 @@ def _inverse(base: str) -> dict[str, Any]:
     return {"category": Category.INVERSE, "quote": "USD", "settle": base}
 
 
+def _spot(base: str, price: str, step: str, min_qty: str, max_qty: str) -> Instrument:
+    return Instrument(
+        f"{base}USDT",
+        Category.SPOT,
+        base,
+        "USDT",
+        "",
+        Decimal(price),
+        Decimal("0.01"),
+        Decimal(step),
+        Decimal(min_qty),
+        Decimal(max_qty),
+    )
+
+
 def default_instruments(extra_linear_symbols: int = 0) -> list[Instrument]:
-    """The default catalogue plus ``extra_linear_symbols`` generated USDT perps (S001USDT...)."""
+    """The default catalogue plus ``extra_linear_symbols`` generated USDT perps (S001USDT...).
+
+    :param extra_linear_symbols: how many generated perps to add
+    :return: the instruments
+    """
     items = [
         _perp("BTCUSDT", "BTC", "60000", "0.10", "0.001", "500", "100"),
         _perp("ETHUSDT", "ETH", "3000", "0.01", "0.01", "7000", "100"),
@@ -101,30 +271,8 @@ def default_instruments(extra_linear_symbols: int = 0) -> list[Instrument]:
         _perp("ETHUSD", "ETH", "3000", "0.05", "1", "1000000", "50", **_inverse("ETH")),
         # USDC-settled linear perpetual (Bybit quotes it in USD, settles in USDC)
         _perp("BTCPERP", "BTC", "60000", "0.50", "0.001", "100", "100", quote="USD", settle="USDC"),
-        Instrument(
-            "BTCUSDT",
-            Category.SPOT,
-            "BTC",
-            "USDT",
-            "",
-            Decimal("60000"),
-            Decimal("0.01"),
-            Decimal("0.000001"),
-            Decimal("0.000048"),
-            Decimal("71.73956243"),
-        ),
-        Instrument(
-            "ETHUSDT",
-            Category.SPOT,
-            "ETH",
-            "USDT",
-            "",
-            Decimal("3000"),
-            Decimal("0.01"),
-            Decimal("0.00001"),
-            Decimal("0.00062"),
-            Decimal("1229.2336343"),
-        ),
+        _spot("BTC", "60000", "0.000001", "0.000048", "71.73956243"),
+        _spot("ETH", "3000", "0.00001", "0.00062", "1229.2336343"),
     ]
     for i in range(1, extra_linear_symbols + 1):
         price = str(Decimal(1) + Decimal(i) / 100)

@@ -1,16 +1,16 @@
 """Record of every request the simulator answered (in order), for tests to assert on."""
 
-import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
 
-logger = logging.getLogger(__name__)
-
-
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request and the simulator's answer. The API secret is never stored."""
+    """One request and the simulator's answer. The API secret is never stored.
+
+    ``http_status`` 0 means no answer was sent (a dropped connection); ``fault`` names the
+    injected fault that shaped the answer (e.g. ``"drop/applied"``), if any.
+    """
 
     seq: int
     time_ms: int
@@ -27,6 +27,8 @@ class JournalEntry:
     ret_code: int | None
     ret_msg: str
     symbol: str | None
+    fault: str | None = None
+    response_headers: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""

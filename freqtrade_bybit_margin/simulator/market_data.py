@@ -11,17 +11,15 @@ https://bybit-exchange.github.io/docs/v5/market/history-fund-rate ,
 https://bybit-exchange.github.io/docs/v5/market/risk-limit
 """
 
-import logging
 import math
 import zlib
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any
 
+from freqtrade_bybit_margin.simulator.formatting import fmt, fmt_price, quantize
 from freqtrade_bybit_margin.simulator.instruments import Instrument
 
-
-logger = logging.getLogger(__name__)
 
 MINUTE_MS = 60_000
 DEFAULT_TREND_PCT_PER_MINUTE = 0.05
@@ -36,22 +34,6 @@ INTERVAL_MINUTES: dict[str, int] = {
     "W": 10080,
 }
 FUNDING_RATE = "0.0001"
-
-
-def quantize(value: Decimal, step: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
-    """Round ``value`` to a multiple of ``step``."""
-    return (value / step).to_integral_value(rounding=rounding) * step
-
-
-def fmt(value: Decimal) -> str:
-    """Render a decimal as Bybit does: plain notation, no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return text if text != "-0" else "0"
-
-
-def fmt_price(value: Decimal, tick: Decimal) -> str:
-    """Render a price with the tick's number of decimals."""
-    return str(value.quantize(tick))
 
 
 @dataclass

@@ -2,13 +2,15 @@
 requests-mock transport: answer ``requests`` traffic to Bybit hosts from a simulator.
 
 ``mock_bybit`` works as a context manager, a decorator and via ``start()``/``stop()``;
-``mount_session`` installs an adapter on one session for any host. requests-mock is imported
-lazily so that importing the simulator never pulls it in.
+``mount_session`` installs an adapter on one session for any host. requests-mock is an
+optional dependency (``pip install freqtrade-bybit-margin[simulator]``), imported lazily so
+that importing the simulator never pulls it in.
 """
 
 import functools
-import logging
+import importlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -20,17 +22,31 @@ if TYPE_CHECKING:
     import requests
 
 
-logger = logging.getLogger(__name__)
-
 F = TypeVar("F", bound=Callable[..., Any])
+INSTALL_HINT = (
+    "the simulator's requests-mock transport needs requests-mock: "
+    "install freqtrade-bybit-margin[simulator]"
+)
+
+
+def require_requests_mock() -> ModuleType:
+    """The ``requests_mock`` module.
+
+    :return: the module
+    :raise ModuleNotFoundError: with the install hint when it is missing
+    """
+    try:
+        return importlib.import_module("requests_mock")
+    except ImportError as exc:
+        raise ModuleNotFoundError(INSTALL_HINT, name="requests_mock") from exc
 
 
 def _make_matcher(sim: BybitSimulator, *, any_host: bool) -> Callable[[Any], Any]:
     """A requests-mock matcher: a response for Bybit hosts (or any host), else ``None``."""
+    requests_mock = require_requests_mock()
 
     def matcher(request: Any) -> Any:
         import requests
-        import requests_mock
 
         host = urlsplit(request.url).hostname or ""
         if not any_host and not BYBIT_HOST.match(host):
@@ -38,6 +54,10 @@ def _make_matcher(sim: BybitSimulator, *, any_host: bool) -> Callable[[Any], Any
         answer = sim.dispatch(request.method, request.url, dict(request.headers), request.body)
         if answer.timeout:
             raise requests.exceptions.ReadTimeout(f"simulated timeout for {request.url}")
+        if answer.dropped:
+            raise requests.exceptions.ConnectionError(
+                f"simulated dropped connection for {request.url}"
+            )
         return requests_mock.create_response(
             request, status_code=answer.status, headers=answer.headers, content=answer.body
         )
@@ -46,9 +66,13 @@ def _make_matcher(sim: BybitSimulator, *, any_host: bool) -> Callable[[Any], Any
 
 
 def mount_session(sim: BybitSimulator, session: "requests.Session") -> None:
-    """Install a ``requests_mock.Adapter`` answering every URL of ``session``."""
-    import requests_mock
+    """Answer every request of one ``requests.Session`` (any host) from ``sim``.
 
+    :param sim: the simulator
+    :param session: e.g. a sync ccxt client's ``exchange.session``
+    :raise ModuleNotFoundError: when requests-mock is not installed
+    """
+    requests_mock = require_requests_mock()
     adapter = requests_mock.Adapter()
     adapter.add_matcher(_make_matcher(sim, any_host=True))
     for prefix in ("http://", "https://"):
@@ -65,9 +89,11 @@ class MockBybit:
         self.mocker: Any = None
 
     def start(self) -> "MockBybit":
-        """Activate the mock."""
-        import requests_mock
+        """Activate the mock.
 
+        :raise ModuleNotFoundError: when requests-mock is not installed
+        """
+        requests_mock = require_requests_mock()
         if self.mocker is not None:
             raise RuntimeError("mock_bybit already started")
         self.mocker = requests_mock.Mocker(real_http=self.real_http)

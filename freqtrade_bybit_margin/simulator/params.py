@@ -6,15 +6,12 @@ POST bodies are typed JSON: strings must be JSON strings (``"10"``, not ``10``),
 integers, as Bybit's typed decoder expects; GET queries are all strings.
 """
 
-import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from freqtrade_bybit_margin.simulator.exceptions import ParamsError
 
-
-logger = logging.getLogger(__name__)
 
 CURSOR_PREFIX = "sim-offset:"
 

@@ -6,22 +6,18 @@ Handlers hold no state. https://bybit-exchange.github.io/docs/v5/intro
 """
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from freqtrade_bybit_margin.constants import Category
-from freqtrade_bybit_margin.simulator import account_views
+from freqtrade_bybit_margin.simulator.backend import AccountBackend
 from freqtrade_bybit_margin.simulator.exceptions import ParamsError, SimulatorApiError
-from freqtrade_bybit_margin.simulator.instruments import LAUNCH_TIME_MS, Instrument
 from freqtrade_bybit_margin.simulator.market_data import (
     INTERVAL_MINUTES,
-    fmt,
     funding_history,
     risk_tiers,
 )
-from freqtrade_bybit_margin.simulator.models import AccountBackend
 from freqtrade_bybit_margin.simulator.params import (
     choice,
     opt_bool,
@@ -37,20 +33,19 @@ from freqtrade_bybit_margin.simulator.params import (
 from freqtrade_bybit_margin.simulator.rules import ACCOUNT_MARGIN_MODES
 
 
-logger = logging.getLogger(__name__)
-
 DERIVATIVES = (Category.LINEAR.value, Category.INVERSE.value)
 ALL_CATEGORIES = tuple(c.value for c in Category)
 
 
 @dataclass(frozen=True)
 class SimRequest:
-    """A parsed request: query (GET) or JSON body (POST) merged into ``params``."""
+    """A parsed request: query (GET) or JSON body (POST) as ``params``, and who signed it."""
 
     method: str
     path: str
     params: dict[str, Any]
     api_key: str | None = None
+    uid: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,68 +85,6 @@ def server_time(backend: AccountBackend, req: SimRequest) -> Reply:
     return Reply({"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)})
 
 
-def _instrument_row(inst: Instrument) -> dict[str, Any]:
-    price_filter = {
-        "minPrice": fmt(inst.tick_size),
-        "maxPrice": fmt(inst.base_price * 20),
-        "tickSize": fmt(inst.tick_size),
-    }
-    if inst.category is Category.SPOT:
-        return {
-            "symbol": inst.symbol,
-            "baseCoin": inst.base,
-            "quoteCoin": inst.quote,
-            "innovation": "0",
-            "status": inst.status,
-            "marginTrading": "utaOnly",
-            "stTag": "0",
-            "lotSizeFilter": {
-                "basePrecision": fmt(inst.qty_step),
-                "quotePrecision": "0.00000001",
-                "minOrderQty": fmt(inst.min_qty),
-                "maxOrderQty": fmt(inst.max_qty),
-                "minOrderAmt": "1",
-                "maxOrderAmt": "4000000",
-            },
-            "priceFilter": {"tickSize": fmt(inst.tick_size)},
-        }
-    return {
-        "symbol": inst.symbol,
-        "contractType": inst.contract_type,
-        "status": inst.status,
-        "baseCoin": inst.base,
-        "quoteCoin": inst.quote,
-        "launchTime": str(LAUNCH_TIME_MS),
-        "deliveryTime": "0",
-        "deliveryFeeRate": "",
-        "priceScale": str(max(-inst.tick_size.normalize().as_tuple().exponent, 0)),  # type: ignore[operator]
-        "leverageFilter": {
-            "minLeverage": fmt(inst.min_leverage),
-            "maxLeverage": f"{inst.max_leverage:.2f}",
-            "leverageStep": str(inst.leverage_step),
-        },
-        "priceFilter": price_filter,
-        "lotSizeFilter": {
-            "maxOrderQty": fmt(inst.max_qty),
-            "maxMktOrderQty": fmt(inst.max_qty / 5),
-            "minOrderQty": fmt(inst.min_qty),
-            "qtyStep": fmt(inst.qty_step),
-            "postOnlyMaxOrderQty": fmt(inst.max_qty),
-            "minNotionalValue": "5" if inst.category is Category.LINEAR else "",
-        },
-        "unifiedMarginTrade": True,
-        "fundingInterval": inst.funding_interval_min,
-        "settleCoin": inst.settle,
-        "copyTrading": "both",
-        "upperFundingRate": "0.005",
-        "lowerFundingRate": "-0.005",
-        "isPreListing": False,
-        "preListingInfo": None,
-        "displayName": "",
-        "symbolType": "",
-    }
-
-
 def instruments_info(backend: AccountBackend, req: SimRequest) -> Reply:
     """Cursor-paged instruments (``limit`` default 500, max 1000; spot unpaged; PreLaunch empty).
 
@@ -163,12 +96,9 @@ def instruments_info(backend: AccountBackend, req: SimRequest) -> Reply:
     status = opt_str(p, "status") or "Trading"
     limit = opt_int(p, "limit", default=500, lo=1, hi=1000)
     rows = [
-        _instrument_row(i)
-        for i in backend.instruments
-        if i.category == category
-        and i.status == status
-        and symbol in (None, i.symbol)
-        and base in (None, i.base)
+        i.to_row()
+        for i in backend.catalogue.in_category(category)
+        if i.status == status and symbol in (None, i.symbol) and base in (None, i.base)
     ]
     if category == Category.SPOT:
         return Reply({"category": category, "list": rows, "nextPageCursor": ""})
@@ -183,8 +113,8 @@ def tickers(backend: AccountBackend, req: SimRequest) -> Reply:
     now = backend.clock()
     rows = [
         backend.prices.ticker(i, now)
-        for i in backend.instruments
-        if i.category == category and symbol in (None, i.symbol)
+        for i in backend.catalogue.in_category(category)
+        if symbol in (None, i.symbol)
     ]
     if symbol and not rows:
         raise ParamsError("params error: symbol invalid")
@@ -195,7 +125,7 @@ def orderbook(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/market/orderbook"""
     p = req.params
     category = choice(p, "category", ALL_CATEGORIES)
-    inst = backend.instrument(category, req_str(p, "symbol"))
+    inst = backend.catalogue.instrument(category, req_str(p, "symbol"))
     spot = category == Category.SPOT
     depth = opt_int(p, "limit", default=1 if spot else 25, lo=1, hi=200 if spot else 500)
     return Reply(backend.prices.orderbook(inst, backend.clock(), depth))
@@ -204,7 +134,7 @@ def orderbook(backend: AccountBackend, req: SimRequest) -> Reply:
 def _kline(backend: AccountBackend, req: SimRequest, *, volume: bool) -> Reply:
     p = req.params
     category = choice(p, "category", ALL_CATEGORIES if volume else DERIVATIVES)
-    inst = backend.instrument(category, req_str(p, "symbol"))
+    inst = backend.catalogue.instrument(category, req_str(p, "symbol"))
     interval = choice(p, "interval", tuple(INTERVAL_MINUTES))
     rows = backend.prices.klines(
         inst,
@@ -235,7 +165,7 @@ def funding(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/market/history-fund-rate"""
     p = req.params
     category = choice(p, "category", DERIVATIVES)
-    inst = backend.instrument(category, req_str(p, "symbol"))
+    inst = backend.catalogue.instrument(category, req_str(p, "symbol"))
     rows = funding_history(
         inst,
         backend.clock(),
@@ -256,8 +186,8 @@ def risk_limit(backend: AccountBackend, req: SimRequest) -> Reply:
     symbol = opt_str(p, "symbol")
     rows = [
         tier
-        for i in backend.instruments
-        if i.category == category and symbol in (None, i.symbol)
+        for i in backend.catalogue.in_category(category)
+        if symbol in (None, i.symbol)
         for tier in risk_tiers(i)
     ]
     size = backend.knobs.risk_limit_page_size
@@ -318,25 +248,25 @@ def switch_mode(backend: AccountBackend, req: SimRequest) -> Reply:
 
 def account_info(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/account/account-info"""
-    return Reply(account_views.account_info(backend))
+    return Reply(backend.account_info())
 
 
 def query_api(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/user/apikey-info"""
-    return Reply(account_views.query_api(backend, req.api_key or ""))
+    return Reply(backend.query_api(req.api_key or "", req.uid or 0))
 
 
 def wallet_balance(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/account/wallet-balance"""
     p = req.params
     return Reply(
-        account_views.wallet_balance(backend, req_str(p, "accountType"), opt_str(p, "coin"))
+        backend.wallet_balance(account_type=req_str(p, "accountType"), coin=opt_str(p, "coin"))
     )
 
 
 def coin_info(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/asset/coin-info"""
-    return Reply(account_views.coin_info(backend, opt_str(req.params, "coin")))
+    return Reply(backend.coin_info(coin=opt_str(req.params, "coin")))
 
 
 # ------------------------------------------------------------------ positions
@@ -414,7 +344,7 @@ def order_cancel_all(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/order/cancel-all"""
     p = req.params
     return Reply(
-        backend.cancel_all(
+        backend.book.cancel_all(
             category=choice(p, "category", DERIVATIVES),
             symbol=opt_str(p, "symbol"),
             settle_coin=opt_str(p, "settleCoin"),
@@ -433,7 +363,7 @@ def _orders(backend: AccountBackend, req: SimRequest, *, open_only: bool) -> Rep
         and not (symbol or settle or opt_str(p, "baseCoin"))
     ):
         raise ParamsError("params error: symbol, baseCoin or settleCoin is required for linear")
-    rows = backend.order_rows(
+    rows = backend.book.order_rows(
         category=category,
         symbol=symbol,
         settle_coin=settle,
@@ -469,7 +399,7 @@ def execution_list(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/order/execution"""
     p = req.params
     category = choice(p, "category", DERIVATIVES)
-    rows = backend.execution_rows(
+    rows = backend.book.execution_rows(
         category=category,
         symbol=opt_str(p, "symbol"),
         order_id=opt_str(p, "orderId"),

@@ -1,31 +1,51 @@
 """
-Bybit's support rules as data: which account type serves what.
+Bybit's support rules and limits as data: which account type serves what, how fast.
 
 Every table cites the page it encodes. Where Bybit documents nothing the choice is a knob of
-:class:`SimKnobs` and the comment says so.
+:class:`~.knobs.SimKnobs` and the comment says so. The client side keeps its own copy of the
+support matrix and of the limits on purpose (see ``constants.py``): a mistake on one side must
+not cancel out on the other.
 """
 
-import logging
-from dataclasses import dataclass
-from typing import Literal
+from freqtrade_bybit_margin.constants import (
+    AccountMarginMode,
+    AccountType,
+    Category,
+    Endpoint,
+    UnifiedMarginStatus,
+)
 
-from freqtrade_bybit_margin.constants import AccountMarginMode, Category, UnifiedMarginStatus
+
+ACCOUNT_TYPES: tuple[AccountType, ...] = tuple(AccountType)
 
 
-logger = logging.getLogger(__name__)
+def account_type_of(value: str) -> AccountType:
+    """The account type named ``value`` (``"classic"``, ``"uta1"``, ``"uta2"``).
 
-AccountType = Literal["classic", "uta1", "uta2"]
-ACCOUNT_TYPES: tuple[AccountType, ...] = ("classic", "uta1", "uta2")
+    :param value: a plain string or an :class:`AccountType`
+    :return: the enum member
+    :raise ValueError: for any other value, naming the allowed ones
+    """
+    try:
+        return AccountType(value)
+    except ValueError:
+        allowed = ", ".join(a.value for a in AccountType)
+        raise ValueError(f"account_type {value!r} is not one of {allowed}") from None
+
 
 #: ``unifiedMarginStatus`` per account type (https://bybit-exchange.github.io/docs/v5/enum#unifiedmarginstatus)
 UNIFIED_MARGIN_STATUS: dict[AccountType, UnifiedMarginStatus] = {
-    "classic": UnifiedMarginStatus.CLASSIC,
-    "uta1": UnifiedMarginStatus.UTA1,
-    "uta2": UnifiedMarginStatus.UTA2_PRO,
+    AccountType.CLASSIC: UnifiedMarginStatus.CLASSIC,
+    AccountType.UTA1: UnifiedMarginStatus.UTA1,
+    AccountType.UTA2: UnifiedMarginStatus.UTA2_PRO,
 }
 
 #: ``uta`` of ``/v5/user/query-api`` (https://bybit-exchange.github.io/docs/v5/user/apikey-info)
-QUERY_API_UTA: dict[AccountType, int] = {"classic": 0, "uta1": 1, "uta2": 1}
+QUERY_API_UTA: dict[AccountType, int] = {
+    AccountType.CLASSIC: 0,
+    AccountType.UTA1: 1,
+    AccountType.UTA2: 1,
+}
 
 #: (account type, category) pairs served by ``/v5/position/switch-isolated``; everything else
 #: answers 100028 "unified account is forbidden" (UTA2.0 reply undocumented: see
@@ -34,84 +54,108 @@ QUERY_API_UTA: dict[AccountType, int] = {"classic": 0, "uta1": 1, "uta2": 1}
 #: https://bybit-exchange.github.io/docs/v5/acct-mode
 SWITCH_ISOLATED_SUPPORT: frozenset[tuple[AccountType, Category]] = frozenset(
     {
-        ("classic", Category.LINEAR),
-        ("classic", Category.INVERSE),
-        ("uta1", Category.INVERSE),
+        (AccountType.CLASSIC, Category.LINEAR),
+        (AccountType.CLASSIC, Category.INVERSE),
+        (AccountType.UTA1, Category.INVERSE),
     }
 )
 
 #: Where ``tradeMode`` of ``/v5/position/list`` reports the per-symbol mode; elsewhere it is
-#: "deprecated, always 0" (https://bybit-exchange.github.io/docs/v5/position ; pre-2025-11 doc
-#: https://github.com/bybit-exchange/docs/blob/e00557a4c5a6bf45f5cbd47a98b791ebb237b2d4/docs/v5/position/position.mdx)
+#: "deprecated, always 0" (https://bybit-exchange.github.io/docs/v5/position ; the last page with
+#: Classic and UTA1.0, at e00557a4:
+#: https://github.com/bybit-exchange/docs/blob/e00557a4c5a6bf45f5cbd47a98b791ebb237b2d4/docs/v5/position/position.mdx
 PER_SYMBOL_MARGIN_MODE = SWITCH_ISOLATED_SUPPORT
+
+#: Where a flat one-way row of ``/v5/position/list`` has ``side`` ``"None"``; elsewhere ``""``.
+#: position.mdx at e00557a4 (link above), field ``side``: "one-way mode: classic &
+#: UTA1.0(inverse), an empty position returns `None`. UTA2.0(linear, inverse) & UTA1.0(linear):
+#: ... returns an empty string "" for an empty position." (type string: the text ``None``)
+FLAT_SIDE_NONE = SWITCH_ISOLATED_SUPPORT
+FLAT_SIDE_TEXT = "None"
 
 #: ``accountType`` values ``/v5/account/wallet-balance`` accepts per account type; derivatives
 #: live in ``CONTRACT`` on classic, ``UNIFIED`` on UTA
 #: (https://bybit-exchange.github.io/docs/v5/account/wallet-balance).
 WALLET_ACCOUNT_TYPES: dict[AccountType, frozenset[str]] = {
-    "classic": frozenset({"CONTRACT", "SPOT"}),
-    "uta1": frozenset({"UNIFIED", "CONTRACT"}),
-    "uta2": frozenset({"UNIFIED"}),
+    AccountType.CLASSIC: frozenset({"CONTRACT", "SPOT"}),
+    AccountType.UTA1: frozenset({"UNIFIED", "CONTRACT"}),
+    AccountType.UTA2: frozenset({"UNIFIED"}),
 }
-
-#: Per-UID, per-endpoint limits in requests per rolling second
-#: (https://bybit-exchange.github.io/docs/v5/rate-limit). switch-isolated is not listed by
-#: Bybit: 10/s as set-leverage (ccxt gives it the same cost). Unlisted endpoints: 50/s.
-RATE_LIMITS: dict[str, int] = {
-    "/v5/position/switch-isolated": 10,
-    "/v5/position/set-leverage": 10,
-    "/v5/position/switch-mode": 10,
-    "/v5/account/set-margin-mode": 5,
-    "/v5/position/list": 50,
-    "/v5/account/info": 50,
-    "/v5/user/query-api": 10,
-    "/v5/order/create": 10,
-    "/v5/order/cancel": 10,
-    "/v5/order/cancel-all": 10,
-    "/v5/order/realtime": 50,
-    "/v5/order/history": 50,
-    "/v5/execution/list": 50,
-    "/v5/account/wallet-balance": 50,
-}
-DEFAULT_RATE_LIMIT = 50
 
 #: Account margin modes accepted by ``/v5/account/set-margin-mode``
 #: (https://bybit-exchange.github.io/docs/v5/account/set-margin-mode)
 ACCOUNT_MARGIN_MODES = frozenset(m.value for m in AccountMarginMode)
 
+# ------------------------------------------------------------------ per-UID rate limits
 
-@dataclass
-class SimKnobs:
-    """Behaviour switches for what Bybit does not document (and for test convenience)."""
+#: any bucket (category / accountType) of an endpoint
+ANY = "*"
+RateTable = dict[tuple[str, str], int]
 
-    #: ``/v5/position/switch-isolated`` on a symbol with a position or an open order: Bybit
-    #: documents nothing for V5 (UNVERIFIED). "reject" answers 10001, "cancel" cancels the
-    #: symbol's orders and switches (the Node SDK's JSDoc wording).
-    switch_with_open_position: Literal["reject", "cancel"] = "reject"
-    #: retCode of switch-isolated on UTA2.0 (undocumented; 100028 as observed on UTA1.0 linear)
-    uta2_switch_isolated_ret_code: int = 100028
-    #: ``/v5/account/set-margin-mode`` to the current mode: undocumented; modelled as accepted
-    #: (retCode 0, "Request accepted", reasons []). Set to a retCode to refuse instead.
-    same_margin_mode_ret_code: int = 0
-    #: Charge trading fees (taker / maker rates as Bybit's base VIP level for perps)
-    fees: bool = True
-    taker_fee_rate: str = "0.00055"
-    maker_fee_rate: str = "0.0002"
-    #: Include ``cumFeeDetail`` in order rows (ccxt then skips ``/v5/execution/list``)
-    cum_fee_detail: bool = True
-    #: Starting wallet (coin -> amount)
-    starting_balance: tuple[tuple[str, str], ...] = (
-        ("USDT", "10000"),
-        ("BTC", "0.1"),
-        ("ETH", "1"),
-    )
-    #: Default leverage of a symbol never touched (Bybit's default for new users: 10x)
-    default_leverage: str = "10"
-    #: Modelling simplification: a limit order priced at a best bid/ask shown within the last
-    #: ``quote_grace_ms`` still crosses (the top level is taken as deep and sticky enough), so a
-    #: client pricing at the quote it just fetched gets filled although the path moved on.
-    quote_grace_ms: int = 3000
-    #: Seconds the HTTP server holds a request carrying a ``timeout`` fault before its 504
-    timeout_delay_s: float = 15.0
-    #: Rows per page of ``/v5/market/risk-limit`` (Bybit pages it; page size undocumented)
-    risk_limit_page_size: int = 30
+#: Limits that do not depend on the account type: HEAD of https://bybit-exchange.github.io/docs/v5/rate-limit
+#: (account/info 50/s; set-margin-mode 5/s since 2a417b94, 2026-05-13; switch-mode 10/s;
+#: user/query-api 10/s; asset/coin/query-info 5/s) and the trade table (order/create,
+#: order/cancel, order/cancel-all 10/s for linear/inverse, 20/s for spot). switch-isolated is in
+#: no V5 table: 10/s as set-leverage (ccxt gives both cost 5; the legacy linear API put both in
+#: one bucket).
+_COMMON: RateTable = {
+    (Endpoint.SWITCH_ISOLATED, ANY): 10,
+    (Endpoint.SET_LEVERAGE, ANY): 10,
+    (Endpoint.SWITCH_POSITION_MODE, ANY): 10,
+    (Endpoint.SET_MARGIN_MODE, ANY): 5,
+    (Endpoint.ACCOUNT_INFO, ANY): 50,
+    (Endpoint.QUERY_API, ANY): 10,
+    (Endpoint.COIN_INFO, ANY): 5,
+    **{(p, ANY): 10 for p in (Endpoint.ORDER_CREATE, Endpoint.ORDER_CANCEL)},
+    **{(p, Category.SPOT.value): 20 for p in (Endpoint.ORDER_CREATE, Endpoint.ORDER_CANCEL)},
+    (Endpoint.ORDER_CANCEL_ALL, ANY): 10,
+    (Endpoint.ORDER_CANCEL_ALL, Category.SPOT.value): 20,
+}
+_READS = (
+    Endpoint.POSITION_LIST,
+    Endpoint.ORDER_REALTIME,
+    Endpoint.ORDER_HISTORY,
+    Endpoint.EXECUTION_LIST,
+)
+
+#: Per account type, from the Classic / UTA1.0 Pro / UTA2.0 Pro tabs of the last rate-limit page
+#: with all three,
+#: https://github.com/bybit-exchange/docs/blob/9f53178f9509b3a983129d0a0743b358271a11b2/docs/v5/rate-limit/rate-limit.mdx
+#: Classic reads 10/s (spot order reads 20/s), wallet-balance CONTRACT 10/s and SPOT 20/s;
+#: UTA1.0 Pro reads linear 50/s, inverse 10/s; UTA2.0 Pro reads 50/s; wallet-balance 50/s on
+#: both UTAs.
+RATE_LIMITS: dict[AccountType, RateTable] = {
+    AccountType.CLASSIC: {
+        **_COMMON,
+        **{(p, ANY): 10 for p in _READS},
+        **{(p, Category.SPOT.value): 20 for p in _READS[1:]},
+        (Endpoint.WALLET_BALANCE, ANY): 10,
+        (Endpoint.WALLET_BALANCE, "SPOT"): 20,
+    },
+    AccountType.UTA1: {
+        **_COMMON,
+        **{(p, ANY): 50 for p in _READS},
+        **{(p, Category.INVERSE.value): 10 for p in _READS},
+        (Endpoint.WALLET_BALANCE, ANY): 50,
+    },
+    AccountType.UTA2: {
+        **_COMMON,
+        **{(p, ANY): 50 for p in _READS},
+        (Endpoint.WALLET_BALANCE, ANY): 50,
+    },
+}
+#: Endpoints in no table (position/symbol-info, ...): "For now, there is no limit for other
+#: endpoints" (rate-limit.mdx before 2025); the simulator still counts them at 50/s.
+DEFAULT_RATE_LIMIT = 50
+
+
+def rate_limit(account_type: AccountType, path: str, bucket: str) -> int:
+    """Requests per rolling second allowed on ``path`` for ``bucket``.
+
+    :param account_type: the account's generation
+    :param path: the endpoint
+    :param bucket: the request's ``category`` (``accountType`` for wallet-balance) or ``""``
+    :return: the limit
+    """
+    table = RATE_LIMITS[account_type]
+    return table.get((path, bucket), table.get((path, ANY), DEFAULT_RATE_LIMIT))

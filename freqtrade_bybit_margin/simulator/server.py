@@ -3,7 +3,9 @@ Loopback HTTP transport: a stdlib ``ThreadingHTTPServer`` on ``127.0.0.1`` (ephe
 in a daemon thread, answering every request through :meth:`BybitSimulator.dispatch`.
 """
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    #: headers and body leave in separate writes; with Nagle on, a kept-alive client waits
+    #: ~40 ms for each answer (delayed ACK)
+    disable_nagle_algorithm = True
     server: "_Server"
 
     def _serve(self) -> None:
@@ -29,6 +34,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # dispatch already renders handler errors; this is a last resort
             logger.exception("simulator dispatch crashed")
             self.send_error(500)
+            return
+        if answer.dropped:
+            # close without a status line: the client sees the connection reset / closed
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
             return
         if answer.timeout:
             time.sleep(sim.knobs.timeout_delay_s)
@@ -54,10 +65,16 @@ class ThreadedSimulatorServer:
     """Serve ``sim`` on ``http://127.0.0.1:<port>`` from a daemon thread.
 
     Use as a context manager or call :meth:`start` / :meth:`stop`; ``url`` is the base URL to
-    give ccxt (``exchange.urls["api"]``).
+    give ccxt (``exchange.urls["api"] = ccxt_urls(server.url)``).
+
+    :param sim: the simulator (default: a fresh classic one)
+    :param host: loopback address to bind
+    :param port: 0 for an ephemeral port
     """
 
-    def __init__(self, sim: BybitSimulator | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, sim: BybitSimulator | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.sim = sim if sim is not None else BybitSimulator()
         self.host = host
         self.port = port
@@ -71,7 +88,10 @@ class ThreadedSimulatorServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> "ThreadedSimulatorServer":
-        """Bind, start serving and wait until ready."""
+        """Bind, start serving and wait until ready.
+
+        :raise RuntimeError: when the serving thread does not start within 5 s
+        """
         server = _Server((self.host, self.port), _Handler)
         server.sim = self.sim
         self._server = server
@@ -80,7 +100,9 @@ class ThreadedSimulatorServer:
             target=self._run, name=f"bybit-sim-{self.port}", daemon=True
         )
         self._thread.start()
-        self.ready.wait(5)
+        if not self.ready.wait(5):
+            self.stop()
+            raise RuntimeError(f"simulator server on {self.url} did not start within 5 s")
         return self
 
     def _run(self) -> None:

@@ -24,7 +24,12 @@ from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
 from freqtrade_bybit_margin.service.classify import is_not_modified
 from freqtrade_bybit_margin.service.margin_service import MarginService
-from freqtrade_bybit_margin.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET, BybitSimulator
+from freqtrade_bybit_margin.simulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    BybitSimulator,
+    mount_session,
+)
 
 
 WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
@@ -37,20 +42,23 @@ class Figures:
     pairs: int
     seconds: float
     writes: int
+    reads: int
     signed: int
     refused_10006: int
     confirmed: int
 
 
-def connect(sim: BybitSimulator) -> Any:
+def connect(sim: BybitSimulator, throttle: bool) -> Any:
+    """A client on the simulator; ``throttle``: ccxt's own rate limiter, as freqtrade runs it."""
     exchange = ccxt.bybit(
         {
             "apiKey": DEFAULT_API_KEY,
             "secret": DEFAULT_API_SECRET,
+            "enableRateLimit": throttle,
             "options": {"fetchMarkets": {"types": ["linear"]}},
         }
     )
-    sim.mount(exchange.session)
+    mount_session(sim, exchange.session)
     exchange.load_markets()
     exchange.is_unified_enabled()
     return exchange
@@ -79,6 +87,12 @@ def service_run(exchange: Any, targets: list[PairTarget]) -> int:
     return sum(result.confirmed for result in MarginService(exchange).prepare(targets))
 
 
+def plan_run(exchange: Any, targets: list[PairTarget]) -> int:
+    """What ``freqtrade-bybit-margin plan`` asks the service: read-only."""
+    plan = MarginService(exchange).plan(targets)
+    return sum(p.action.value == "none" for p in plan.pairs)
+
+
 def measure(
     account: str,
     approach: str,
@@ -90,7 +104,7 @@ def measure(
     sim = BybitSimulator(
         account_type=account, latency_ms=latency_ms, rate_limits=True, extra_linear_symbols=pairs
     )
-    exchange = connect(sim)
+    exchange = connect(sim, throttle=run is per_pair_loop)
     targets = [
         PairTarget(f"S{i:03d}/USDT:USDT", MarginMode.ISOLATED, 3) for i in range(1, pairs + 1)
     ]
@@ -108,6 +122,7 @@ def measure(
         pairs=pairs,
         seconds=seconds,
         writes=sum(entry.path in WRITES for entry in journal),
+        reads=sum(bool(entry.signed) and entry.method == "GET" for entry in journal),
         signed=sum(bool(entry.signed) for entry in journal),
         refused_10006=sum(entry.ret_code == RetCode.TOO_MANY_VISITS for entry in journal),
         confirmed=confirmed,
@@ -123,6 +138,7 @@ def main() -> None:
         ("per-pair loop (freqtrade style)", per_pair_loop, False),
         ("MarginService, first start", service_run, False),
         ("MarginService, restart (all set)", service_run, True),
+        ("plan (read-only), all set", plan_run, True),
     ]
     table = Table(
         title=f"Preparing {args.pairs} pairs, {args.latency_ms:g} ms latency, Bybit limits on"
@@ -132,6 +148,7 @@ def main() -> None:
         "approach",
         "wall s",
         "writes",
+        "signed reads",
         "signed requests",
         "10006",
         "confirmed",
@@ -145,6 +162,7 @@ def main() -> None:
                 figures.approach,
                 f"{figures.seconds:.1f}",
                 str(figures.writes),
+                str(figures.reads),
                 str(figures.signed),
                 str(figures.refused_10006),
                 f"{figures.confirmed}/{figures.pairs}",

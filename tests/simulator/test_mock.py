@@ -1,5 +1,7 @@
 """requests-mock transport: the three faces of ``mock_bybit``, ``mount`` and a real ccxt."""
 
+import sys
+
 import ccxt
 import pytest
 import requests
@@ -11,7 +13,10 @@ from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_SECRET,
     BybitSimulator,
     mock_bybit,
+    mount_session,
 )
+
+from .helpers import signed_headers
 
 
 TIME_URL = "https://api.bybit.com/v5/market/time"
@@ -50,10 +55,38 @@ def test_decorator_and_start_stop() -> None:
 def test_mount_on_one_session_any_host() -> None:
     sim = BybitSimulator()
     session = requests.Session()
-    sim.mount(session)
+    mount_session(sim, session)
     reply = session.get("http://127.0.0.1:9/v5/market/tickers?category=linear&symbol=BTCUSDT")
     assert reply.json()["result"]["list"][0]["symbol"] == "BTCUSDT"
     assert sim.requests(symbol="BTCUSDT")[0].query == {"category": "linear", "symbol": "BTCUSDT"}
+
+
+def test_deprecated_mount_still_works() -> None:
+    sim = BybitSimulator()
+    session = requests.Session()
+    with pytest.warns(DeprecationWarning, match="mount_session"):
+        sim.mount(session)
+    assert session.get(TIME_URL.replace("https://api.bybit.com", "http://x")).status_code == 200
+
+
+def test_rate_limit_headers_over_requests_mock() -> None:
+    sim = BybitSimulator()
+    query = "category=linear&symbol=BTCUSDT"
+    with mock_bybit(sim):
+        replies = [
+            requests.get(
+                f"https://api.bybit.com{Endpoint.POSITION_LIST}?{query}",
+                headers=signed_headers(query, sim.clock()),
+            )
+            for _ in range(11)
+        ]
+    assert [r.headers["X-Bapi-Limit-Status"] for r in replies[:10]] == [
+        str(9 - i) for i in range(10)
+    ]
+    assert replies[0].headers["X-Bapi-Limit"] == "10"  # classic position/list
+    assert replies[10].json()["retCode"] == 10006
+    first = sim.journal[0].time_ms
+    assert int(replies[10].headers["X-Bapi-Limit-Reset-Timestamp"]) == first + 1000
 
 
 def test_timeout_fault_raises_in_requests() -> None:
@@ -61,6 +94,37 @@ def test_timeout_fault_raises_in_requests() -> None:
     sim.inject_fault(path=Endpoint.SERVER_TIME, timeout=True)
     with mock_bybit(sim), pytest.raises(requests.exceptions.Timeout):
         requests.get(TIME_URL)
+
+
+def test_drop_fault_raises_connection_error_in_requests() -> None:
+    sim = BybitSimulator()
+    sim.inject_fault(path=Endpoint.SERVER_TIME, kind="drop")
+    with mock_bybit(sim), pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(TIME_URL)
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"), [("timeout", ccxt.RequestTimeout), ("drop", ccxt.NetworkError)]
+)
+def test_lost_answers_reach_ccxt_as_network_errors(kind: str, error: type) -> None:
+    sim = BybitSimulator()
+    ex = ccxt.bybit(
+        {"apiKey": DEFAULT_API_KEY, "secret": DEFAULT_API_SECRET, "enableRateLimit": False}
+    )
+    sim.inject_fault(path=Endpoint.SET_LEVERAGE, kind=kind, applied=True)
+    with mock_bybit(sim):
+        ex.load_markets()
+        with pytest.raises(error):
+            ex.set_leverage(4, "BTC/USDT:USDT")
+    assert sim.symbol_state("BTCUSDT")["leverage"] == "4"  # applied, answer lost
+
+
+def test_requests_mock_missing_gives_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "requests_mock", None)  # import fails as if not installed
+    with pytest.raises(ModuleNotFoundError, match=r"install freqtrade-bybit-margin\[simulator\]"):
+        mock_bybit(BybitSimulator()).start()
+    with pytest.raises(ModuleNotFoundError, match="requests-mock"):
+        mount_session(BybitSimulator(), requests.Session())
 
 
 def test_reset_clears_journal() -> None:
@@ -75,6 +139,11 @@ def test_bybit_sim_fixture(bybit_sim: BybitSimulator) -> None:
     assert requests.get(TIME_URL).json()["retCode"] == 0
     assert bybit_sim.account_type == "classic"
     assert len(bybit_sim.journal) == 1
+
+
+@pytest.mark.bybit_sim(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+def test_bybit_sim_fixture_reads_its_marker(bybit_sim: BybitSimulator) -> None:
+    assert (bybit_sim.account_type, bybit_sim.account_margin_mode) == ("uta2", "ISOLATED_MARGIN")
 
 
 @pytest.mark.parametrize("account_type", ["classic", "uta2"])

@@ -1,16 +1,21 @@
 """Loopback HTTP transport: raw round trip, control plane, async ccxt."""
 
+import http.client
 import json
+import urllib.error
 import urllib.request
 
 import ccxt.async_support as ccxt_async
+import pytest
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     BybitSimulator,
+    SimKnobs,
     ThreadedSimulatorServer,
+    ccxt_urls,
 )
 
 from .helpers import signed_headers
@@ -75,9 +80,7 @@ async def test_async_ccxt_against_server(bybit_sim_server: ThreadedSimulatorServ
     ex = ccxt_async.bybit(
         {"apiKey": DEFAULT_API_KEY, "secret": DEFAULT_API_SECRET, "enableRateLimit": False}
     )
-    ex.urls["api"] = dict.fromkeys(
-        ("public", "private", "spot", "futures", "v2"), bybit_sim_server.url
-    )
+    ex.urls["api"] = ccxt_urls(bybit_sim_server.url)
     try:
         await ex.load_markets()
         await ex.set_leverage(7, "ETH/USDT:USDT")
@@ -87,3 +90,68 @@ async def test_async_ccxt_against_server(bybit_sim_server: ThreadedSimulatorServ
     assert sim.symbol_state("ETHUSDT")["leverage"] == "7"
     assert all(e.signature_ok for e in sim.journal if e.signed)
     assert sim.requests(path=Endpoint.COIN_INFO)[0].signature_ok
+
+
+def post_json(url: str, data: dict) -> tuple[int, dict]:
+    return fetch(url, method="POST", data=json.dumps(data).encode())
+
+
+def test_control_routes_for_faults_and_budget() -> None:
+    sim = BybitSimulator("uta2")
+    query = "category=linear&symbol=BTCUSDT"
+    with ThreadedSimulatorServer(sim) as server:
+        status, data = post_json(
+            f"{server.url}/_sim/fault",
+            {"path": Endpoint.POSITION_LIST, "kind": "truncated_json", "applied": True},
+        )
+        assert (status, data["fault"]["kind"], data["fault"]["applied"]) == (
+            200,
+            "truncated_json",
+            True,
+        )
+        request = urllib.request.Request(
+            f"{server.url}{Endpoint.POSITION_LIST}?{query}",
+            headers=signed_headers(query, sim.clock()),
+        )
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            raw = reply.read()
+            limit_headers = (reply.headers["X-Bapi-Limit"], reply.headers["X-Bapi-Limit-Status"])
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(raw)
+        assert limit_headers == ("50", "49")  # counted, the real headers kept
+
+        status, data = post_json(f"{server.url}/_sim/fault", {"kind": "nonsense"})
+        assert status == 400
+        assert "kind 'nonsense' is not one of" in data["error"]
+        status, data = post_json(
+            f"{server.url}/_sim/budget", {"path": Endpoint.SET_LEVERAGE, "seconds": 2}
+        )
+        assert (status, data["budget"]["path"]) == (200, Endpoint.SET_LEVERAGE)
+        assert len(sim.limiter.hogs) == 1
+        status, _ = post_json(f"{server.url}/_sim/faults/clear", {})
+        assert (status, sim.faults) == (200, [])
+        status, data = fetch(f"{server.url}/_sim/nope")
+        assert status == 404
+        assert "GET /_sim/state" in data["routes"]
+
+
+def test_dropped_connection_over_http() -> None:
+    sim = BybitSimulator()
+    sim.inject_fault(path=Endpoint.SERVER_TIME, kind="drop")
+    with ThreadedSimulatorServer(sim) as server:
+        with pytest.raises(
+            (http.client.RemoteDisconnected, urllib.error.URLError, ConnectionError)
+        ):
+            fetch(f"{server.url}{Endpoint.SERVER_TIME}")
+        status, data = fetch(f"{server.url}{Endpoint.SERVER_TIME}")
+        assert (status, data["retCode"]) == (200, 0)
+    assert sim.journal[0].fault == "drop"
+
+
+def test_timeout_over_http_holds_the_answer() -> None:
+    sim = BybitSimulator(knobs=SimKnobs(timeout_delay_s=1.0))
+    sim.inject_fault(path=Endpoint.SERVER_TIME, timeout=True)
+    with ThreadedSimulatorServer(sim) as server:
+        request = urllib.request.Request(f"{server.url}{Endpoint.SERVER_TIME}")
+        with pytest.raises((TimeoutError, urllib.error.URLError)):
+            urllib.request.urlopen(request, timeout=0.2)

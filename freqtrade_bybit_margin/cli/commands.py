@@ -1,0 +1,281 @@
+"""
+The commands ``plan``, ``apply`` and ``status``: the context they share (built from the same
+freqtrade config the bot reads, before the first private request) and what each one does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.markup import escape
+
+from freqtrade_bybit_margin.cli.documents import (
+    Header,
+    apply_document,
+    dump_json,
+    plan_document,
+    status_document,
+)
+from freqtrade_bybit_margin.cli.exchange import build_exchange, endpoint_label
+from freqtrade_bybit_margin.cli.failures import (
+    EXIT_CONFIG,
+    EXIT_NOT_CONFIRMED,
+    EXIT_OK,
+    CliError,
+)
+from freqtrade_bybit_margin.cli.freqtrade_config import (
+    check_credentials,
+    config_files,
+    load_config,
+    strategy_defaults,
+)
+from freqtrade_bybit_margin.cli.output import (
+    account_mode_line,
+    emit,
+    make_console,
+    plan_summary,
+    plan_table,
+    print_header,
+    result_summary,
+    result_table,
+    status_footer,
+    status_table,
+)
+from freqtrade_bybit_margin.cli.pairs import PairSelection, plural, select_pairs
+from freqtrade_bybit_margin.cli.progress import progress_reporter
+from freqtrade_bybit_margin.config import (
+    SECTION,
+    Enablement,
+    MarginSettings,
+    check_leverage_limits,
+    check_pair_keys,
+    enablement,
+    load_settings,
+)
+from freqtrade_bybit_margin.errors import ConfigError
+from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.service import MarginService
+from freqtrade_bybit_margin.service.planning import Action, Plan
+
+
+__all__ = ["Command", "Context", "apply", "build_context", "plan", "status"]
+
+ENABLE_HOWTO = f'add "{SECTION}": {{"leverage": 3}} (or your values) to the config'
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a command needs, built from the config before the first private request.
+
+    :param notes: what the user should know, printed above the table and listed in ``--json``
+    """
+
+    args: argparse.Namespace
+    settings: MarginSettings
+    service: MarginService
+    selection: PairSelection
+    endpoint: str
+    notes: tuple[str, ...]
+
+    @property
+    def targets(self) -> list[PairTarget]:
+        """The target of every selected pair."""
+        return [self.settings.target_for(pair) for pair in self.selection.pairs]
+
+    def header(self, command: str, account_margin_mode: str | None) -> Header:
+        """
+        What the command reports above its table.
+
+        :param command: the command's name
+        :param account_margin_mode: as read from Bybit (unified accounts)
+        :return: the header
+        """
+        return Header(
+            command, self.service.account_type, account_margin_mode, self.endpoint, self.notes
+        )
+
+
+Command = Callable[[Context], int]
+
+
+def build_context(args: argparse.Namespace, secrets: list[str]) -> Context:
+    """
+    Read the config, check it, load Bybit's markets and choose the pairs.
+
+    :param args: the parsed command line (``command``, ``config``, ``userdir``, ``pairs``,
+        ``any_pair``)
+    :param secrets: filled with the config's credential values as soon as they are known
+    :return: the context
+    :raise ConfigError: anything wrong with the config or the arguments
+    :raise ccxt.BaseError: Bybit could not be reached for its markets
+    """
+    loaded = load_config(config_files(args.config, args.userdir))
+    secrets.extend(loaded.secrets)
+    defaults, note = strategy_defaults(loaded.config, args.userdir)
+    notes = [note] if note else []
+    notes += _enablement_notes(enablement(loaded.config, defaults), args.command)
+    settings = load_settings(loaded.config, defaults)
+    check_credentials(loaded.config)
+    exchange = build_exchange(loaded.config)
+    endpoint = endpoint_label(loaded.config, exchange)
+    exchange.load_markets()
+    selection = select_pairs(loaded.config, exchange.markets, args.pairs, any_pair=args.any_pair)
+    notes += selection.notes
+    if args.command == "apply" and loaded.config.get("dry_run", True):
+        notes.append(
+            "dry_run is true in the config: the bot itself will not touch margin settings, "
+            "but apply changes the live account these keys belong to."
+        )
+    check_leverage_limits(settings, selection.pairs, exchange.markets)
+    notes += check_pair_keys(settings, selection.whitelist, list(exchange.markets))
+    service = MarginService(exchange)
+    return Context(args, settings, service, selection, endpoint, tuple(notes))
+
+
+def _enablement_notes(state: Enablement, command: str) -> list[str]:
+    """What the user should know when the config does not enable the plugin; ``apply`` refuses,
+    since nothing may change on the account unless the config asks for it."""
+    if state is Enablement.ENABLED:
+        return []
+    if state is Enablement.DISABLED:
+        why = f"{SECTION}.enabled is false: the strategy mixin is inert on purpose"
+        fix = f"set {SECTION}.enabled to true"
+    else:
+        why = (
+            f"{SECTION}: no section in the config and no attribute on the strategy: the "
+            "strategy mixin is inert (it changes nothing and refuses nothing)"
+        )
+        fix = ENABLE_HOWTO
+    if command == "apply":
+        raise ConfigError(f"{why}; apply changes only what the config asks for: {fix}.")
+    if command == "plan":
+        return [f"{why}; planned with the defaults it would use once enabled ({fix})."]
+    return [f"{why} ({fix})."]
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def plan(ctx: Context) -> int:
+    """
+    ``plan``: what ``apply`` would do, read-only.
+
+    :param ctx: the command's context
+    :return: the exit code
+    """
+    with progress_reporter(sys.stderr, len(ctx.targets), "reading") as progress:
+        planned = ctx.service.plan(ctx.targets, progress)
+    header = ctx.header("plan", planned.status.account_margin_mode)
+    if ctx.args.json:
+        dump_json(plan_document(header, planned), sys.stdout)
+        return EXIT_OK
+    _print_plan(header, planned, "Plan (read-only)")
+    return EXIT_OK
+
+
+def _print_plan(header: Header, planned: Plan, title: str) -> None:
+    console = make_console(sys.stdout)
+    print_header(console, header)
+    step = account_mode_line(planned.account_mode)
+    if step:
+        emit(console, escape(step), soft_wrap=True)
+    emit(console, plan_table(planned, title), plan_summary(planned))
+
+
+def status(ctx: Context) -> int:
+    """
+    ``status``: the account and each pair as Bybit reports them, read-only.
+
+    :param ctx: the command's context
+    :return: the exit code
+    """
+    pairs = ctx.selection.pairs
+    with progress_reporter(sys.stderr, len(pairs), "reading") as progress:
+        current = ctx.service.status(pairs, progress)
+    mechanisms = [ctx.service.mechanism_for(pair).value for pair in pairs]
+    header = ctx.header("status", current.account_margin_mode)
+    if ctx.args.json:
+        dump_json(status_document(header, current, mechanisms), sys.stdout)
+        return EXIT_OK
+    console = make_console(sys.stdout)
+    print_header(console, header)
+    footer = status_footer(current)
+    emit(console, status_table(current, mechanisms), *([footer] if footer else []))
+    return EXIT_OK
+
+
+def apply(ctx: Context) -> int:
+    """
+    ``apply``: plan, ask (unless ``--yes``), prepare every pair in one pass, report.
+
+    :param ctx: the command's context
+    :return: the exit code
+    """
+    targets = ctx.targets
+    with progress_reporter(sys.stderr, len(targets), "reading") as progress:
+        planned = ctx.service.plan(targets, progress)
+    header = ctx.header("apply", planned.status.account_margin_mode)
+    if not ctx.args.json:
+        _print_plan(header, planned, "Plan")
+        emit(make_console(sys.stdout), "")
+    account = planned.account_mode
+    if all(p.action is Action.NONE for p in planned.pairs) and (
+        account is None or account.action is Action.NONE
+    ):
+        results = [_nothing_to_do(p.target, p.mechanism) for p in planned.pairs]
+    else:
+        if planned.changes or (account is not None and account.action is Action.SWITCH):
+            _confirm(planned, ctx.args.yes)
+        with progress_reporter(sys.stderr, len(targets), "preparing") as progress:
+            results = ctx.service.prepare(targets, progress)
+    if ctx.args.json:
+        dump_json(apply_document(header, results, account), sys.stdout)
+    else:
+        emit(make_console(sys.stdout), result_table(results), result_summary(results))
+    return EXIT_OK if all(result.confirmed for result in results) else EXIT_NOT_CONFIRMED
+
+
+def _nothing_to_do(target: PairTarget, mechanism: Mechanism) -> PairResult:
+    return PairResult(
+        target=target,
+        mechanism=mechanism,
+        outcome=Outcome.UNCHANGED,
+        confirmed=True,
+        reason="already at target; nothing sent",
+    )
+
+
+def _confirm(planned: Plan, yes: bool) -> None:
+    """
+    Ask on the terminal; an account-wide change must be confirmed by typing its target mode.
+
+    :raise CliError: no terminal to ask on (exit 2), or the answer was not yes (exit 1)
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError(
+            EXIT_CONFIG,
+            "usage",
+            "apply changes margin mode and leverage on your Bybit account and there is no "
+            "terminal to ask for confirmation; run it again with --yes. Nothing was changed.",
+        )
+    pairs = f"{planned.changes} of {plural(len(planned.pairs), 'pair')}"
+    step = planned.account_mode
+    if step is not None and step.action is Action.SWITCH:
+        name = step.target.value
+        question = (
+            f"{step.announcement}.\nThen margin mode and leverage of {pairs}.\n"
+            f"Type {name} to apply both, anything else to stop: "
+        )
+        accepted = {name.lower()}
+    else:
+        question = f"Apply margin mode and leverage to {pairs} on Bybit? [y/N] "
+        accepted = {"y", "yes"}
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in accepted:
+        raise CliError(EXIT_NOT_CONFIRMED, "declined", "Aborted; nothing was changed.")

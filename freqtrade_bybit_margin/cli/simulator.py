@@ -1,0 +1,167 @@
+"""
+``freqtrade-bybit-margin simulator``: the local Bybit V5 simulator as a server on 127.0.0.1, and
+a config overlay (``sim.json``) that points a freqtrade config at it, so that ``plan``, ``apply``,
+``status`` and even ``freqtrade trade -c config.json -c sim.json`` can be tried without keys.
+Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from freqtrade_bybit_margin.cli.failures import EXIT_CONFIG, EXIT_OK, CliError
+from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
+from freqtrade_bybit_margin.demo.overlay import simulator_overlay
+
+
+__all__ = ["add_arguments", "add_simulator_options", "run", "serve"]
+
+DEFAULT_OVERLAY = "sim.json"
+#: How often the serving loop looks at its stop event.
+POLL_S = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def add_simulator_options(parser: argparse.ArgumentParser) -> None:
+    """
+    ``--account`` and ``--latency-ms``, the simulator options ``simulator`` and ``demo`` share.
+
+    :param parser: the command's sub-parser
+    """
+    parser.add_argument(
+        "--account",
+        choices=[a.value for a in AccountType],
+        default=AccountType.UTA2.value,
+        help="simulated Bybit account type (default: uta2, what new keys are today)",
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="simulated latency per request (ms)"
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    The ``simulator`` command's options.
+
+    :param parser: its sub-parser
+    """
+    add_simulator_options(parser)
+    parser.add_argument(
+        "--account-margin-mode",
+        choices=[m.value for m in AccountMarginMode],
+        default=AccountMarginMode.CROSS.value,
+        help="starting account-wide margin mode of a unified account (default: REGULAR_MARGIN)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: 0, any free port)"
+    )
+    parser.add_argument(
+        "--rate-limits",
+        choices=("on", "off"),
+        default="on",
+        help="enforce Bybit's per-UID rate limits (10006 when exceeded; default: on)",
+    )
+    parser.add_argument(
+        "--extra-symbols",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N generated USDT perpetuals S001/USDT:USDT ... (default: 0)",
+    )
+    parser.add_argument(
+        "--overlay",
+        type=Path,
+        default=Path(DEFAULT_OVERLAY),
+        metavar="PATH",
+        help=f"where to write the config overlay (default: ./{DEFAULT_OVERLAY})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Serve until Ctrl-C (SIGINT) or SIGTERM (``docker stop``, ``kill``).
+
+    :param args: the parsed command line
+    :return: the exit code
+    """
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        return serve(args, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve(args: argparse.Namespace, stop: threading.Event) -> int:
+    """
+    Start the simulator, write the overlay, serve until ``stop`` is set.
+
+    :param args: the parsed command line
+    :param stop: set it to stop serving (tests, embedding)
+    :return: the exit code
+    :raise CliError: the port cannot be listened on
+    """
+    from freqtrade_bybit_margin.simulator import (
+        DEFAULT_API_KEY,
+        DEFAULT_API_SECRET,
+        BybitSimulator,
+        ThreadedSimulatorServer,
+    )
+
+    sim = BybitSimulator(
+        args.account,
+        account_margin_mode=args.account_margin_mode,
+        latency_ms=args.latency_ms,
+        rate_limits=args.rate_limits == "on",
+        extra_linear_symbols=max(0, args.extra_symbols),
+    )
+    server = ThreadedSimulatorServer(sim, port=args.port)
+    try:
+        server.start()
+    except OSError as error:
+        raise CliError(
+            EXIT_CONFIG,
+            "usage",
+            f"--port {args.port}: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
+            "allowed: a free port, or 0 for any.",
+            type(error).__name__,
+        ) from None
+    try:
+        overlay = simulator_overlay(
+            server.url,
+            api_key=DEFAULT_API_KEY,
+            api_secret=DEFAULT_API_SECRET,
+            folder=args.overlay.resolve().parent,
+        )
+        args.overlay.write_text(json.dumps(overlay, indent=2) + "\n")
+        _announce(args, server.url)
+        while not stop.wait(POLL_S):
+            pass
+    finally:
+        server.stop()
+        print(f"Simulator stopped after {len(sim.journal)} requests.", flush=True)
+    return EXIT_OK
+
+
+def _announce(args: argparse.Namespace, url: str) -> None:
+    label = AccountType(args.account).label
+    overlay = args.overlay
+    lines = [
+        f"Bybit V5 simulator ({label}) listening on {url} "
+        f"(latency {args.latency_ms:g} ms, rate limits {args.rate_limits})",
+        f"Config overlay written to {overlay}: the simulator's keys and URLs, enable_ws false, "
+        "dry_run false, its own trade database. Layer it over your config:",
+        f"  freqtrade-bybit-margin plan -c user_data/config.json -c {overlay}",
+        f"  freqtrade-bybit-margin apply -c user_data/config.json -c {overlay}",
+        f"  freqtrade trade -c user_data/config.json -c {overlay}",
+        "Ctrl-C stops it.",
+    ]
+    print("\n".join(lines), file=sys.stdout, flush=True)

@@ -1,0 +1,60 @@
+"""
+The account-wide margin mode of a unified account (``POST /v5/account/set-margin-mode``), changed
+only when it differs and never without being announced first.
+
+https://bybit-exchange.github.io/docs/v5/account/set-margin-mode
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import ccxt
+
+from freqtrade_bybit_margin.constants import Endpoint
+from freqtrade_bybit_margin.service.calls import Caller, Counter
+from freqtrade_bybit_margin.service.classify import Failure, classify
+from freqtrade_bybit_margin.service.planning import AccountModePlan, Action
+
+
+__all__ = ["AccountModeStep"]
+
+logger = logging.getLogger(__name__)
+
+
+class AccountModeStep:
+    """Carries out an :class:`AccountModePlan`.
+
+    :param announce: called with the announcement before the account-wide change is sent
+    """
+
+    def __init__(self, call: Caller, announce: Callable[[str], None] | None = None) -> None:
+        self._call = call
+        self.announce = announce
+
+    def run(self, plan: AccountModePlan | None) -> tuple[Failure | None, int]:
+        """
+        Run the step.
+
+        :return: (the failure, or None when the account is at the target mode afterwards;
+            requests sent)
+        """
+        if plan is None or plan.action is Action.NONE:
+            return None, 0
+        if plan.action is not Action.SWITCH:
+            error = "OperationRejected" if plan.action is Action.BLOCKED else "BadResponse"
+            retryable = plan.action is Action.UNKNOWN
+            return Failure(error, None, retryable, plan.reason), 0
+        logger.warning("%s.", plan.announcement)
+        if self.announce is not None:
+            self.announce(plan.announcement)
+        counter = Counter()
+        try:
+            self._call.post(Endpoint.SET_MARGIN_MODE, {"setMarginMode": plan.target.value}, counter)
+        except ccxt.BaseError as error:
+            failure = classify(error)
+            reason = f"account margin mode: {failure.reason}"
+            return Failure(failure.error, failure.code, failure.retryable, reason), counter.sent
+        logger.warning("Bybit account margin mode is now %s.", plan.target.value)
+        return None, counter.sent

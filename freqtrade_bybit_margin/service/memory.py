@@ -1,0 +1,90 @@
+"""What the service confirmed, when, and when a pair that is not confirmed is tried again."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from freqtrade_bybit_margin.model import PairResult, PairTarget
+
+
+__all__ = ["Backoff", "Memory"]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """When a pair that is not confirmed is tried again: ``first`` s, doubling up to ``most``.
+
+    A permanent refusal (``retryable`` False) waits ``most`` at once: it will not change by
+    itself, but the user may fix it on the exchange.
+    """
+
+    first: float = 5.0
+    most: float = 120.0
+
+    def delay(self, failures: int, retryable: bool) -> float:
+        """Seconds before the next try after ``failures`` tries in a row that did not confirm."""
+        if not retryable:
+            return self.most
+        return float(min(self.most, self.first * 2 ** max(0, failures - 1)))
+
+
+class Memory:
+    """Thread-safe record of the last result per pair and its retry schedule."""
+
+    def __init__(self, backoff: Backoff) -> None:
+        self._backoff = backoff
+        self._lock = threading.Lock()
+        self._results: dict[str, PairResult] = {}
+        self._failures: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
+
+    def get(self, pair: str) -> PairResult | None:
+        """The last result of ``pair``."""
+        with self._lock:
+            return self._results.get(pair)
+
+    def record(self, results: Iterable[PairResult]) -> None:
+        """Remember ``results``; schedule the next try of those not confirmed."""
+        with self._lock:
+            for result in results:
+                self._results[result.pair] = result
+                if result.confirmed:
+                    self._failures.pop(result.pair, None)
+                    self._retry_at.pop(result.pair, None)
+                    continue
+                failures = self._failures.get(result.pair, 0) + 1
+                self._failures[result.pair] = failures
+                delay = self._backoff.delay(failures, result.retryable)
+                self._retry_at[result.pair] = result.at + delay
+
+    def touch(self, pair: str, at: float) -> None:
+        """A read just showed the confirmed pair still at its target."""
+        with self._lock:
+            result = self._results.get(pair)
+            if result is not None and result.confirmed:
+                self._results[pair] = replace(result, at=at)
+
+    def is_new(self, target: PairTarget) -> bool:
+        """Never prepared for this target (a late joiner, or its leverage changed)."""
+        result = self.get(target.pair)
+        return result is None or result.target != target
+
+    def retry_due(self, pair: str, now: float) -> bool:
+        """Not confirmed, and its next try has come."""
+        with self._lock:
+            result = self._results.get(pair)
+            return (
+                result is not None and not result.confirmed and now >= self._retry_at.get(pair, 0.0)
+            )
+
+    def stale(self, target: PairTarget, now: float, max_age: float) -> bool:
+        """Confirmed at ``target``, but longer ago than ``max_age``."""
+        result = self.get(target.pair)
+        return (
+            result is not None
+            and result.confirmed
+            and result.target == target
+            and now - result.at > max_age
+        )

@@ -1,0 +1,185 @@
+"""
+THE decision, pure: what to do for one pair (and for the account-wide margin mode) given what the
+exchange reported. ``MarginService.plan`` shows it, ``MarginService.prepare`` carries it out: both
+call :func:`decide` and :func:`decide_account`, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
+from freqtrade_bybit_margin.model import MarginMode, Mechanism, PairTarget
+from freqtrade_bybit_margin.service.reader import Exposure, PairState, margin_mode_of_account
+
+
+__all__ = [
+    "AccountModePlan",
+    "AccountStatus",
+    "Action",
+    "Decision",
+    "PairPlan",
+    "Plan",
+    "decide",
+    "decide_account",
+]
+
+ACCOUNT_WIDE = "affects every position and bot on this account"
+
+
+class Action(StrEnum):
+    """What is to be done."""
+
+    NONE = "none"
+    """Already at the target: nothing to write."""
+    SWITCH = "switch"
+    """Write what differs."""
+    BLOCKED = "blocked"
+    """Must not be written now (open position / order, or the account-wide step cannot run)."""
+    UNKNOWN = "unknown"
+    """The current state could not be read: nothing is written blindly."""
+
+
+@dataclass(frozen=True)
+class AccountModePlan:
+    """The account-wide margin-mode step of a unified account.
+
+    :param current: Bybit's ``marginMode`` (``PORTFOLIO_MARGIN`` ...), None when not read
+    """
+
+    current: str | None
+    target: AccountMarginMode
+    action: Action
+    reason: str = ""
+
+    @property
+    def announcement(self) -> str:
+        """What the step does, in one line, for the log, RPC and the CLI prompt."""
+        return (
+            f"Bybit account margin mode {self.current or 'unknown'} -> {self.target.value}: "
+            f"{ACCOUNT_WIDE}"
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do for one pair.
+
+    :param write_mode: a switch-isolated write (mode and leverage in one call)
+    :param write_leverage: a set-leverage write
+    """
+
+    action: Action
+    reason: str = ""
+    write_mode: bool = False
+    write_leverage: bool = False
+
+
+def at_target(target: PairTarget, state: PairState | None) -> bool:
+    """Mode and leverage both as the target says."""
+    return (
+        state is not None
+        and state.margin_mode is target.margin_mode
+        and state.leverage == target.leverage
+    )
+
+
+def decide(
+    target: PairTarget,
+    mechanism: Mechanism,
+    state: PairState | None,
+    account: AccountModePlan | None,
+) -> Decision:
+    """
+    What to do for ``target`` given its current ``state``.
+
+    For account-mode pairs the mode is the account's: it holds when ``account`` is NONE and will
+    hold once the account-wide step (SWITCH) ran.
+    :param state: None when it could not be read
+    :param account: the account-wide step, for account-mode pairs
+    """
+    if state is None:
+        return Decision(Action.UNKNOWN, "current margin mode and leverage could not be read")
+    if at_target(target, state):
+        return Decision(Action.NONE)
+    if state.busy:
+        return Decision(Action.BLOCKED, state.busy_reason)
+    leverage_differs = state.leverage != target.leverage
+    if mechanism is Mechanism.SWITCH_ISOLATED:
+        mode_differs = state.margin_mode is not target.margin_mode
+        return Decision(Action.SWITCH, "", mode_differs, leverage_differs and not mode_differs)
+    account_stuck = account is not None and account.action in (Action.BLOCKED, Action.UNKNOWN)
+    if account_stuck and state.margin_mode is not target.margin_mode:
+        return Decision(Action.BLOCKED, account.reason if account else "")
+    return Decision(Action.SWITCH, "", False, leverage_differs)
+
+
+def decide_account(
+    modes: Iterable[MarginMode], current: str | None, exposure: Exposure
+) -> AccountModePlan | None:
+    """
+    The account-wide step for the target modes of the account-mode pairs (None if there are none).
+
+    :param current: the account's ``marginMode``; None when it could not be read
+    """
+    wanted = sorted(set(modes))
+    if not wanted:
+        return None
+    target = wanted[0].account_margin_mode
+    if len(wanted) > 1:
+        reason = "unified accounts have one account-wide margin mode; targets ask for " + (
+            " and ".join(wanted)
+        )
+        return AccountModePlan(current, target, Action.BLOCKED, reason)
+    if current is None:
+        return AccountModePlan(None, target, Action.UNKNOWN, "account margin mode not read")
+    if margin_mode_of_account(current) is wanted[0]:
+        return AccountModePlan(current, target, Action.NONE)
+    if exposure.any_open:
+        reason = (
+            f"account margin mode is {current}, target {target.value}; it is account-wide and "
+            f"cannot change while positions or orders are open ({exposure.describe()})"
+        )
+        return AccountModePlan(current, target, Action.BLOCKED, reason)
+    return AccountModePlan(current, target, Action.SWITCH)
+
+
+@dataclass(frozen=True)
+class PairPlan:
+    """One pair of a plan."""
+
+    target: PairTarget
+    mechanism: Mechanism
+    state: PairState | None
+    action: Action
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """Account type, account-wide margin mode (unified accounts) and per-pair state."""
+
+    account_type: AccountType
+    account_margin_mode: str | None
+    pairs: list[PairState]
+    busy_symbols: tuple[str, ...] = ()
+    """Market ids with an open position or order anywhere in the pairs' settle groups."""
+    busy_pairs: tuple[str, ...] = ()
+    """The same, as pair names where the pair is known."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What :meth:`MarginService.prepare` would do, from the exchange's current answers."""
+
+    status: AccountStatus
+    pairs: list[PairPlan]
+    account_mode: AccountModePlan | None
+    """The account-wide step; None on Classic or when no pair uses it."""
+
+    @property
+    def changes(self) -> int:
+        """Pairs that would be written."""
+        return sum(plan.action is Action.SWITCH for plan in self.pairs)

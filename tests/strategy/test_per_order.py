@@ -1,0 +1,108 @@
+"""
+Zero margin requests per entry on a confirmed pair (issue 10): freqtrade's per-order
+``Exchange._lev_prep`` sends nothing while the pair is confirmed at exactly the order's mode and
+leverage, and goes its own way otherwise. A real ``FreqtradeBot`` against the simulator.
+"""
+
+import time
+from typing import Any
+
+import pytest
+from freqtrade.exchange.bybit import Bybit
+
+from freqtrade_bybit_margin.constants import Endpoint
+from freqtrade_bybit_margin.simulator import BybitSimulator, ThreadedSimulatorServer
+from tests.strategy.conftest import EXPECTED, PAIRS, BotFactory, entry, margin_writes
+
+
+pytestmark = pytest.mark.compat
+
+
+@pytest.fixture(params=["classic", "uta2"])
+def server(request: pytest.FixtureRequest) -> Any:
+    with ThreadedSimulatorServer(BybitSimulator(account_type=request.param)) as server:
+        yield server
+
+
+def test_entries_on_confirmed_pairs_send_no_margin_request_and_open_at_target(
+    server: ThreadedSimulatorServer, make_bot: BotFactory
+) -> None:
+    sim = server.sim
+    bot = make_bot(server)
+    prepared = len(margin_writes(sim))
+    assert prepared > 0
+
+    for pair in PAIRS:
+        assert entry(bot, pair) is True
+
+    orders = sim.requests(path=Endpoint.ORDER_CREATE)
+    assert {e.symbol for e in orders} == set(EXPECTED)
+    assert len(margin_writes(sim)) == prepared  # 0 per entry (freqtrade alone: 2 per entry)
+    assert all(e.seq < orders[0].seq for e in margin_writes(sim))
+    for symbol, leverage in EXPECTED.items():
+        state = sim.symbol_state(symbol)
+        assert state["trade_mode"] == 1
+        assert float(state["position_size"]) > 0
+        assert float(state["position_leverage"]) == float(leverage)
+
+
+def test_another_leverage_an_unconfirmed_or_a_stale_pair_take_freqtrades_own_path(
+    bybit_sim_server: ThreadedSimulatorServer,
+    make_bot: BotFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = bybit_sim_server.sim
+    bot = make_bot(bybit_sim_server)
+
+    def sent(pair: str, leverage: float) -> list[tuple[str, str]]:
+        symbol = bot.exchange.markets[pair]["id"]
+        before = len(margin_writes(sim, symbol))
+        bot.exchange._lev_prep(pair, leverage, "buy")
+        return [(e.path, float(e.body["buyLeverage"])) for e in margin_writes(sim, symbol)[before:]]
+
+    assert sent("ETH/USDT:USDT", 4) == []  # confirmed at exactly 4x
+    assert sent("BTC/USDT:USDT", 2) == [
+        (Endpoint.SWITCH_ISOLATED, 2.0),
+        (Endpoint.SET_LEVERAGE, 2.0),
+    ]
+    assert [p for p, _ in sent("DOGE/USDT:USDT", 3)] == [  # never prepared
+        Endpoint.SWITCH_ISOLATED,
+        Endpoint.SET_LEVERAGE,
+    ]
+    ahead = 60 + 11  # past verify_interval and the grace
+    monkeypatch.setattr(bot.strategy._bbm_st, "clock", lambda: time.time() + ahead)
+    assert [p for p, _ in sent("SOL/USDT:USDT", 3)] == [
+        Endpoint.SWITCH_ISOLATED,
+        Endpoint.SET_LEVERAGE,
+    ]
+    # freqtrade's own calls are never counted as confirmation
+    assert not bot.strategy.bybit_margin_result("DOGE/USDT:USDT")
+
+
+def test_an_unknown_lev_prep_signature_is_left_alone_and_said_once(
+    bybit_sim_server: ThreadedSimulatorServer,
+    make_bot: BotFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog_info: Any,
+) -> None:
+    original = Bybit._lev_prep
+
+    def changed(
+        self: Bybit, pair: str, leverage: float, side: str, accept_fail: bool, *, tag: str = ""
+    ) -> None:
+        original(self, pair, leverage, side, accept_fail)
+
+    monkeypatch.setattr(Bybit, "_lev_prep", changed)
+    sim = bybit_sim_server.sim
+    bot = make_bot(bybit_sim_server)
+    prepared = len(margin_writes(sim, "BTCUSDT"))
+
+    assert "_lev_prep" not in vars(bot.exchange)
+    said = [m for m in caplog_info.messages if "_lev_prep is not the one this plugin knows" in m]
+    assert len(said) == 1
+    assert "freqtrade's own margin-mode and leverage calls before each order remain" in said[0]
+    assert entry(bot, "BTC/USDT:USDT") is True
+    [order] = sim.requests(path=Endpoint.ORDER_CREATE)
+    per_order = margin_writes(sim, "BTCUSDT")[prepared:]
+    assert [e.path for e in per_order] == [Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE]
+    assert all(e.seq < order.seq for e in per_order)
