@@ -22,6 +22,7 @@ when called, and reports an absent freqtrade instead of failing on it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from typing import Any
@@ -143,6 +144,31 @@ def release_tuple(version: str) -> tuple[int, ...] | None:
     """
     match = re.match(r"\d+(?:\.\d+)*", version.strip())
     return tuple(int(part) for part in match.group(0).split(".")) if match else None
+
+
+def sign_api(exchange: Any, name: str) -> Any:
+    """
+    The ``api`` argument of ``exchange.sign(path, api, method, params)`` on the running ccxt.
+
+    ccxt 4.5.89 changed it from a string (``"private"``, ccxt <= 4.5.88) to a list
+    (``["private"]``); the other form fails inside bybit's ``sign`` (``TypeError: unhashable
+    type: 'list'`` on the older ccxt).
+    :param exchange: a ccxt exchange instance (or class)
+    :param name: ``"public"`` or ``"private"``
+    :return: ``name`` or ``[name]``, whichever this ccxt's ``sign`` takes
+    """
+    klass = exchange if isinstance(exchange, type) else type(exchange)
+    return [name] if _sign_takes_list(klass) else name
+
+
+@functools.cache
+def _sign_takes_list(klass: Any) -> bool:
+    """True when ``klass.sign``'s ``api`` parameter defaults to a list (ccxt >= 4.5.89)."""
+    try:
+        default = inspect.signature(klass.sign).parameters["api"].default
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return True  # the current form
+    return isinstance(default, list)
 
 
 def _parameters(func: Any) -> tuple[str, ...] | None:

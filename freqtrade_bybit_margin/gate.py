@@ -8,6 +8,7 @@ feeds it the service's results and carries out its verdicts (log, RPC, answer to
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class LogOnce:
         self._maxsize = maxsize
         self._clock = clock
         self._said: dict[Hashable, tuple[str, float]] = {}
+        self._lock = threading.Lock()
 
     def __call__(
         self, key: Hashable, level: int, message: str, *, exc_info: BaseException | None = None
@@ -61,14 +63,15 @@ class LogOnce:
         :return: True when the message was logged now
         """
         now = self._clock()
-        last = self._said.get(key)
-        if last is not None and last[0] == message and now - last[1] < self._ttl:
-            return False
-        self._said.pop(key, None)
-        self._said[key] = (message, now)
-        while len(self._said) > self._maxsize:
-            del self._said[next(iter(self._said))]
-        self._logger.log(level, message, exc_info=exc_info)
+        with self._lock:
+            last = self._said.get(key)
+            if last is not None and last[0] == message and now - last[1] < self._ttl:
+                return False
+            self._said.pop(key, None)
+            self._said[key] = (message, now)
+            while len(self._said) > self._maxsize:
+                del self._said[next(iter(self._said))]
+        self._logger.log(level, message, exc_info=exc_info, stacklevel=2)
         return True
 
 

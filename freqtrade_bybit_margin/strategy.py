@@ -10,7 +10,7 @@ Usage::
 The freqtrade glue: the strategy callbacks, adapted to
 :class:`~freqtrade_bybit_margin.service.MarginService` (the CLI imports freqtrade too, for its
 config loader and strategy resolver; this module is the only one that reaches into freqtrade's
-internals, in :func:`_bbm_freqtrade_internals` alone). The entry-gate policy is
+internals, in :func:`_freqtrade_internals` alone). The entry-gate policy is
 :mod:`freqtrade_bybit_margin.gate`.
 
 - ``bot_start``: the config enables the plugin (no section: inert, one WARNING); validate the
@@ -365,7 +365,7 @@ class BybitMarginMixin:
         if problem is not None:
             st.fail_closed(problem, live, self._bbm_notify)
             return
-        internals = _bbm_freqtrade_internals(self.dp, self._bbm_skip_lev_prep if live else None)
+        internals = _freqtrade_internals(self.dp, self._bbm_skip_lev_prep if live else None)
         if internals.api is None:
             st.fail_closed(internals.note, live, self._bbm_notify)
             return
@@ -579,7 +579,7 @@ _NO_CLIENT = (
 )
 
 
-def _bbm_freqtrade_internals(
+def _freqtrade_internals(
     dp: Any, skip_lev_prep: Callable[[str, str, float], bool] | None
 ) -> _Internals:
     """
@@ -638,7 +638,7 @@ def _is_known_lev_prep(func: Any) -> bool:
 def _warn_bypassed_hooks(cls: type) -> None:
     """Warn about each hook of ``cls`` that never reaches the mixin's."""
     for hook in _HOOKS:
-        blocker = _bbm_hook_blocker(cls, hook)
+        blocker = _hook_blocker(cls, hook)
         if blocker is not None:
             logger.warning(
                 "%s: %s.%s does not call super(), so BybitMarginMixin.%s never runs. %s",
@@ -686,7 +686,7 @@ def _settings_or_none(
         raise BybitMarginConfigurationError(str(err)) from err
 
 
-def _bbm_hook_blocker(cls: type, hook: str) -> type | None:
+def _hook_blocker(cls: type, hook: str) -> type | None:
     """The first class before the mixin in ``cls``'s MRO whose ``hook`` does not call super()."""
     for klass in cls.__mro__:
         if klass is BybitMarginMixin:

@@ -58,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    #: freqtrade opens ~12 connections at once while loading markets; the stdlib backlog of 5
+    #: drops some, which the client retries only after 1 s
+    request_queue_size = 128
     sim: BybitSimulator
 
 

@@ -17,19 +17,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import ccxt
 from rich.console import Console
 from rich.table import Table
 
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairResult, PairTarget
 from freqtrade_bybit_margin.service import MarginService
-from freqtrade_bybit_margin.simulator import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    BybitSimulator,
-    mount_session,
-)
+from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.sim_clients import sim_client
 
 
 #: Bybit's per-UID limit of the write every pair needs (set-leverage, 10/s).
@@ -51,18 +46,7 @@ class Figures:
 
 
 def connect(sim: BybitSimulator) -> Any:
-    exchange = ccxt.bybit(
-        {
-            "apiKey": DEFAULT_API_KEY,
-            "secret": DEFAULT_API_SECRET,
-            "enableRateLimit": False,
-            "options": {"fetchMarkets": {"types": ["linear"]}},
-        }
-    )
-    mount_session(sim, exchange.session)
-    exchange.load_markets()
-    exchange.is_unified_enabled()
-    return exchange
+    return sim_client(sim, types=("linear",))
 
 
 def run(bots: int, pairs: int, latency_ms: float) -> Figures:

@@ -24,12 +24,8 @@ from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
 from freqtrade_bybit_margin.service.classify import is_not_modified
 from freqtrade_bybit_margin.service.margin_service import MarginService
-from freqtrade_bybit_margin.simulator import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    BybitSimulator,
-    mount_session,
-)
+from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.sim_clients import sim_client
 
 
 WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
@@ -50,18 +46,7 @@ class Figures:
 
 def connect(sim: BybitSimulator, throttle: bool) -> Any:
     """A client on the simulator; ``throttle``: ccxt's own rate limiter, as freqtrade runs it."""
-    exchange = ccxt.bybit(
-        {
-            "apiKey": DEFAULT_API_KEY,
-            "secret": DEFAULT_API_SECRET,
-            "enableRateLimit": throttle,
-            "options": {"fetchMarkets": {"types": ["linear"]}},
-        }
-    )
-    mount_session(sim, exchange.session)
-    exchange.load_markets()
-    exchange.is_unified_enabled()
-    return exchange
+    return sim_client(sim, types=("linear",), throttle=throttle)
 
 
 def per_pair_loop(exchange: Any, targets: list[PairTarget]) -> int:

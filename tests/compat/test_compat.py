@@ -13,7 +13,6 @@ from typing import Any
 import ccxt
 import freqtrade
 import pytest
-from ccxt.abstract.bybit import ImplicitAPI
 from freqtrade.exchange import Exchange
 
 from freqtrade_bybit_margin.compat import (
@@ -22,8 +21,12 @@ from freqtrade_bybit_margin.compat import (
     SUPPORTED_FREQTRADE,
     release_tuple,
     runtime_problem,
+    sign_api,
 )
 
+
+# Part of the compatibility set .ci/run repeats at both ends of the supported range.
+pytestmark = pytest.mark.compat
 
 NEEDS = f"freqtrade-bybit-margin needs freqtrade {SUPPORTED_FREQTRADE} and ccxt {SUPPORTED_CCXT}"
 
@@ -39,6 +42,23 @@ def versions(monkeypatch: pytest.MonkeyPatch) -> Any:
             monkeypatch.setattr(ccxt, "__version__", ccxt_version)
 
     return pretend
+
+
+@pytest.fixture
+def hide(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Remove an attribute from ``ccxt.bybit`` as an older ccxt would lack it.
+
+    Implicit endpoints live on ``ccxt.abstract.bybit.ImplicitAPI`` and, once an instance was
+    made, on ``ccxt.bybit`` too: every class of the MRO that holds the name loses it.
+    """
+
+    def remove(name: str, patch: pytest.MonkeyPatch = monkeypatch) -> None:
+        owners = [klass for klass in ccxt.bybit.__mro__ if name in vars(klass)]
+        assert owners, name
+        for klass in owners:
+            patch.delattr(klass, name)
+
+    return remove
 
 
 def test_supported_ranges_match_setup_cfg() -> None:
@@ -72,11 +92,11 @@ def test_versions_in_range_pass(versions: Any, freqtrade_version: str, ccxt_vers
 
 
 def test_ccxt_without_symbol_info_names_versions_ranges_and_the_missing_endpoint(
-    versions: Any, monkeypatch: pytest.MonkeyPatch
+    versions: Any, hide: Any
 ) -> None:
     # ccxt 4.5.30 as freqtrade 2025.12 accepts it: no GET /v5/position/symbol-info.
     versions("2025.12", "4.5.30")
-    monkeypatch.delattr(ImplicitAPI, "privateGetV5PositionSymbolInfo")
+    hide("privateGetV5PositionSymbolInfo")
 
     assert runtime_problem() == (
         f"{NEEDS} (found freqtrade 2025.12, ccxt 4.5.30; ccxt 4.5.30 is older than 4.5.63; "
@@ -85,11 +105,11 @@ def test_ccxt_without_symbol_info_names_versions_ranges_and_the_missing_endpoint
 
 
 def test_every_missing_ccxt_capability_is_named_even_when_the_version_looks_new(
-    versions: Any, monkeypatch: pytest.MonkeyPatch
+    versions: Any, hide: Any
 ) -> None:
     versions(ccxt_version="4.6.0")
-    monkeypatch.delattr(ImplicitAPI, "privatePostV5PositionSwitchIsolated")
-    monkeypatch.delattr(ccxt.bybit, "is_unified_enabled")
+    hide("privatePostV5PositionSwitchIsolated")
+    hide("is_unified_enabled")
 
     problem = runtime_problem()
 
@@ -102,11 +122,11 @@ def test_every_missing_ccxt_capability_is_named_even_when_the_version_looks_new(
     assert "\n" not in problem
 
 
-def test_each_needed_ccxt_attribute_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_needed_ccxt_attribute_is_checked(monkeypatch: pytest.MonkeyPatch, hide: Any) -> None:
+    ccxt.bybit()  # an instance copies the implicit endpoints onto the class: hide both
     for name in CCXT_BYBIT_NEEDS:
-        owner = next(c for c in ccxt.bybit.__mro__ if name in vars(c))
         with monkeypatch.context() as patch:
-            patch.delattr(owner, name)
+            hide(name, patch)
             problem = runtime_problem()
         assert problem is not None
         assert problem.endswith(f"; missing ccxt.bybit.{name})")
@@ -200,3 +220,29 @@ def test_a_broken_import_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch)
 )
 def test_release_tuple(text: str, expected: tuple[int, ...] | None) -> None:
     assert release_tuple(text) == expected
+
+
+def test_sign_api_is_what_this_ccxt_signs_with() -> None:
+    """Run at both ends of the range: ccxt 4.5.63 takes ``"private"``, 4.5.89+ ``["private"]``."""
+    exchange = ccxt.bybit({"apiKey": "key", "secret": "secret"})
+
+    request = exchange.sign(
+        "v5/position/list", sign_api(exchange, "private"), "GET", {"category": "linear"}
+    )
+
+    assert request["url"] == "https://api.bybit.com/v5/position/list?category=linear"
+    assert request["headers"]["X-BAPI-API-KEY"] == "key"
+    assert "X-BAPI-SIGN" in request["headers"]
+
+
+def test_sign_api_follows_the_sign_signature() -> None:
+    class Before:  # ccxt <= 4.5.88
+        def sign(self, path: str, api: Any = "public", method: str = "GET") -> None: ...
+
+    class After:  # ccxt >= 4.5.89
+        def sign(self, path: str, api: Any = ["public"], method: str = "GET") -> None:  # noqa: B006
+            ...
+
+    assert sign_api(Before(), "private") == "private"
+    assert sign_api(After(), "private") == ["private"]
+    assert sign_api(After, "public") == ["public"]

@@ -188,14 +188,21 @@ def test_uta2_account_mode_once_then_leverage_per_pair_and_no_switch_isolated(
     assert_clean(run)
 
 
-def test_refused_pair_and_pair_with_open_position_are_never_traded_the_rest_trade(
+def test_refused_open_and_garbled_pairs_trade_only_once_truly_confirmed(
     live: Runner,
 ) -> None:
-    """SOL: its switch is refused (110013); ETH: open position at startup. One run for both."""
+    """
+    One run for four faults: SOL's switch is refused (110013); ETH has an open position at
+    startup; BTC and XRP get garbled HTTP-200 answers (an HTML page, an empty body) three times:
+    they trade only after a real "OK" from Bybit, and at their target (had a garbled answer
+    counted as success, they would trade at the simulator's cross 10x).
+    """
     sim = BybitSimulator(account_type="classic")
     sim.refuse(
         path=Endpoint.SWITCH_ISOLATED, symbol="SOLUSDT", ret_code=RetCode.LEVERAGE_RISK_LIMIT
     )
+    sim.inject_fault(kind="html", path=Endpoint.SWITCH_ISOLATED, symbol="BTCUSDT", times=3)
+    sim.inject_fault(kind="empty", path=Endpoint.SWITCH_ISOLATED, symbol="XRPUSDT", times=3)
     sim.set_symbol("ETHUSDT", trade_mode=0, leverage="10")
     sim.open_position("ETHUSDT", side="Buy", size="0.1")
 
@@ -204,8 +211,18 @@ def test_refused_pair_and_pair_with_open_position_are_never_traded_the_rest_trad
     # the refused pair
     assert first_order(run, "SOLUSDT") is None
     assert float(sim.symbol_state("SOLUSDT")["position_size"]) == 0
+    # the garbled pairs: no order before Bybit's first parsed "OK", then at their target
     for symbol in ("BTCUSDT", "XRPUSDT"):
-        assert first_order(run, symbol) is not None
+        order = first_order(run, symbol)
+        assert order is not None
+        switches = run.requests(Endpoint.SWITCH_ISOLATED, symbol)
+        assert len(switches) == 4  # three garbled answers, then Bybit's "OK"
+        ok = [e for e in switches if e.ret_code == RetCode.OK]
+        assert ok
+        assert ok[0].seq < order.seq
+        assert [e for e in switches if e.seq < ok[0].seq and e.ret_code == RetCode.OK] == []
+        assert float(sim.symbol_state(symbol)["position_leverage"]) == float(TARGETS[symbol])
+        assert sim.symbol_state(symbol)["trade_mode"] == 1
     assert "SOL/USDT:USDT" in run.log_text
     assert "110013" in run.log_text
     signed = [entry for entry in run.journal if entry.signed]
@@ -277,12 +294,19 @@ def test_no_section_no_margin_write_by_the_plugin_and_one_warning(
 
     run = live(sim, positioned(["BTCUSDT", "ETHUSDT"]), user_data=user_data)
 
-    theirs = {e.seq for symbol in TARGETS for e in freqtrade_writes(run, symbol)}
+    # every margin request is freqtrade's own per-order call: inside an entry attempt (after
+    # the pair's price read), none at startup, and none of the plugin's reads
+    first_loop = min(e.seq for e in run.requests(Endpoint.KLINE))
     margin = [e for e in run.journal if e.path in MARGIN_REQUESTS]
     assert margin
-    assert [e for e in margin if e.seq not in theirs] == []  # all freqtrade's, per order
+    assert [e for e in margin if e.seq < first_loop] == []
+    for write in margin:
+        books = run.requests(Endpoint.ORDERBOOK, write.symbol)
+        assert any(b.seq < write.seq for b in books), write
     assert run.requests(Endpoint.POSITION_SYMBOL_INFO) == []
     log = (run.workdir / "logs" / "freqtrade.log").read_text()
+    assert "pairs ready" not in log
+    assert " via switch-isolated" not in log
     warnings = [line for line in log.splitlines() if "no 'bybit_margin' section" in line]
     assert len(warnings) == 1
     assert " - WARNING - " in warnings[0]

@@ -16,18 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import ccxt
-
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
 from freqtrade_bybit_margin.service import MarginService, RetryPolicy
 from freqtrade_bybit_margin.service.memory import Backoff
-from freqtrade_bybit_margin.simulator import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    BybitSimulator,
-    mount_session,
-)
+from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.sim_clients import sim_client
 
 
 WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
@@ -45,18 +39,7 @@ BACKOFF = Backoff(first=0.05, most=0.2)
 
 def connect(sim: BybitSimulator) -> Any:
     """A ccxt client on the simulator, probed, markets loaded (ccxt's throttle off)."""
-    exchange = ccxt.bybit(
-        {
-            "apiKey": DEFAULT_API_KEY,
-            "secret": DEFAULT_API_SECRET,
-            "enableRateLimit": False,
-            "options": {"fetchMarkets": {"types": ["linear"]}},
-        }
-    )
-    mount_session(sim, exchange.session)
-    exchange.load_markets()
-    exchange.is_unified_enabled()
-    return exchange
+    return sim_client(sim, types=("linear",))
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ccxt
 import pytest
 
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
@@ -16,12 +15,8 @@ from freqtrade_bybit_margin.model import (
     PairTarget,
 )
 from freqtrade_bybit_margin.service import Action, MarginService, RetryPolicy
-from freqtrade_bybit_margin.simulator import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    BybitSimulator,
-    mount_session,
-)
+from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.sim_clients import sim_client
 
 
 ISO = MarginMode.ISOLATED
@@ -30,17 +25,7 @@ WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_M
 
 
 def connect(sim: BybitSimulator) -> Any:
-    exchange = ccxt.bybit(
-        {
-            "apiKey": DEFAULT_API_KEY,
-            "secret": DEFAULT_API_SECRET,
-            "options": {"fetchMarkets": {"types": ["linear", "inverse"]}},
-            "enableRateLimit": False,
-        }
-    )
-    mount_session(sim, exchange.session)
-    exchange.load_markets()
-    return exchange
+    return sim_client(sim, probe=False)
 
 
 def service(sim: BybitSimulator, **kwargs: Any) -> MarginService:

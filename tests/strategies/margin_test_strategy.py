@@ -1,4 +1,4 @@
-"""Minimal strategies with the mixin for tests (freqtrade's ``tests/strategy/strats`` pattern)."""
+"""Minimal strategies for tests (freqtrade's ``tests/strategy/strats`` pattern)."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from pandas import DataFrame
 from freqtrade_bybit_margin import BybitMarginMixin
 
 
-class MarginTestStrategy(BybitMarginMixin, IStrategy):
+class AlwaysLong(IStrategy):
     """Always wants to be long; everything else stays out of the way."""
 
     INTERFACE_VERSION = 3
@@ -29,8 +29,19 @@ class MarginTestStrategy(BybitMarginMixin, IStrategy):
         return dataframe
 
 
+class MarginTestStrategy(BybitMarginMixin, AlwaysLong):
+    """:class:`AlwaysLong` with the mixin."""
+
+
 class ForgetfulStrategy(MarginTestStrategy):
     """Overrides bot_start without calling super(): the mixin's start runs late."""
 
     def bot_start(self, **kwargs: Any) -> None:
         self.started_by_user = True
+
+
+class PlainTestStrategy(AlwaysLong):
+    """freqtrade alone, at 3x (for the benchmarks)."""
+
+    def leverage(self, pair: str, *args: Any, **kwargs: Any) -> float:
+        return 3.0

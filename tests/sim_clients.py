@@ -1,0 +1,44 @@
+"""A sync ccxt client on an in-process simulator: the one way tests and benchmarks make one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ccxt
+
+from freqtrade_bybit_margin.simulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    BybitSimulator,
+    mount_session,
+)
+
+
+def sim_client(
+    sim: BybitSimulator,
+    *,
+    types: Sequence[str] = ("linear", "inverse"),
+    throttle: bool = False,
+    probe: bool = True,
+) -> Any:
+    """
+    A ``ccxt.bybit`` with the simulator's keys, answered by ``sim``, markets loaded.
+
+    :param throttle: ccxt's own client-side rate limiter, as freqtrade runs it (off in tests:
+        it only slows them down; the service paces its own requests)
+    :param probe: run ccxt's account probe now (as freqtrade does at startup)
+    """
+    exchange = ccxt.bybit(
+        {
+            "apiKey": DEFAULT_API_KEY,
+            "secret": DEFAULT_API_SECRET,
+            "enableRateLimit": throttle,
+            "options": {"fetchMarkets": {"types": list(types)}},
+        }
+    )
+    mount_session(sim, exchange.session)
+    exchange.load_markets()
+    if probe:
+        exchange.is_unified_enabled()
+    return exchange
