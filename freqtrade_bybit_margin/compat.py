@@ -14,7 +14,9 @@ Where the bounds come from (checked in each release's source, and run at both en
   strategy callbacks, ``ConfigurationError``, Bybit unified accounts accepted, and
   ``environment_vars_to_dict``, spelt ``enironment_vars_to_dict`` up to 2025.9).
 - ccxt 4.5.63: first release with ``bybit.privateGetV5PositionSymbolInfo``
-  (``GET /v5/position/symbol-info``, the one-request leverage read); 4.5.62 lacks it.
+  (``GET /v5/position/symbol-info``, the one-request leverage read); 4.5.62 lacks it. The
+  service signs that request through ``sign`` + ``fetch`` (``rest.py``), whose ``api`` argument
+  changed form in 4.5.89 (:func:`sign_api`).
 
 Nothing here imports freqtrade or ccxt at module level: :func:`runtime_problem` imports them
 when called, and reports an absent freqtrade instead of failing on it.
@@ -38,6 +40,7 @@ _MIN_CCXT = (4, 5, 63)
 
 CCXT_BYBIT_NEEDS = (
     "privatePostV5PositionSwitchIsolated",
+    "privatePostV5PositionSetLeverage",
     "privateGetV5PositionSymbolInfo",
     "privateGetV5PositionList",
     "privateGetV5OrderRealtime",
@@ -48,17 +51,15 @@ CCXT_BYBIT_NEEDS = (
 )
 """Attributes of ``ccxt.bybit`` the plugin calls (implicit endpoints and unified methods)."""
 
-LEV_PREP_PARAMS = ("self", "pair", "leverage", "side", "accept_fail")
-"""``freqtrade.exchange.Exchange._lev_prep``'s parameters, which the plugin relies on."""
-
 
 def runtime_problem() -> str | None:
     """
     Check the running freqtrade and ccxt against what the plugin needs.
 
     Versions come from ``freqtrade.__version__`` and ``ccxt.__version__``; capabilities are
-    checked directly (the attributes of ``ccxt.bybit``, the signature of
-    ``Exchange._lev_prep``), so a patched or development build is judged by what it has.
+    checked directly (the attributes of ``ccxt.bybit``, freqtrade's exchange layer), so a
+    patched or development build is judged by what it has. ``Exchange._lev_prep`` with another
+    signature is not a problem: the glue then leaves freqtrade's per-order calls in place.
     Never raises.
     :return: None when everything is there; otherwise one line naming the versions found,
         the ranges supported and what is missing or too old
@@ -89,17 +90,11 @@ def _check_freqtrade() -> tuple[str, list[str]]:
     version = str(getattr(freqtrade, "__version__", "unknown"))
     problems = _too_old("freqtrade", version, _MIN_FREQTRADE)
     try:
-        from freqtrade.exchange import Exchange
+        from freqtrade.exchange import Exchange  # noqa: F401  (the bot's exchange layer)
     except ImportError as err:
         return version, [*problems, f"freqtrade.exchange cannot be imported ({err})"]
-    lev_prep = getattr(Exchange, "_lev_prep", None)
-    if lev_prep is None:
-        problems.append("missing freqtrade.exchange.Exchange._lev_prep")
-    elif (params := _parameters(lev_prep)) != LEV_PREP_PARAMS:
-        problems.append(
-            f"freqtrade.exchange.Exchange._lev_prep{_signature_text(params)} is not "
-            f"_lev_prep{_signature_text(LEV_PREP_PARAMS)}"
-        )
+    # Exchange._lev_prep with another signature is not a problem here: the glue then leaves
+    # freqtrade's per-order calls in place and says so once (strategy._freqtrade_internals).
     return version, problems
 
 
@@ -169,14 +164,3 @@ def _sign_takes_list(klass: Any) -> bool:
     except (AttributeError, KeyError, TypeError, ValueError):
         return True  # the current form
     return isinstance(default, list)
-
-
-def _parameters(func: Any) -> tuple[str, ...] | None:
-    try:
-        return tuple(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        return None
-
-
-def _signature_text(params: tuple[str, ...] | None) -> str:
-    return "(" + ", ".join(params) + ")" if params is not None else "(unknown signature)"

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from freqtrade_bybit_margin.answers import require_ok
+from freqtrade_bybit_margin.compat import sign_api
 from freqtrade_bybit_margin.constants import Endpoint
 
 
@@ -38,7 +39,8 @@ def signed(exchange: Any, method: str, endpoint: Endpoint, params: Mapping[str, 
     :raise ccxt.BaseError: Bybit's refusal as ccxt maps it, network trouble, or
         ``ccxt.BadResponse`` for an answer that is not an envelope with retCode 0
     """
-    request = exchange.sign(endpoint.value.lstrip("/"), ["private"], method, dict(params))
+    api = sign_api(exchange, "private")
+    request = exchange.sign(endpoint.value.lstrip("/"), api, method, dict(params))
     response = exchange.fetch(
         request["url"], request["method"], request["headers"], request["body"]
     )

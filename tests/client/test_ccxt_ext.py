@@ -383,7 +383,8 @@ def test_importing_the_package_stays_light() -> None:
     """No freqtrade, requests-mock or aiohttp for importing the package, its simulator or the
     pytest plugin (loaded in every pytest run of anyone who installs the package)."""
     code = (
-        "import sys, freqtrade_bybit_margin, freqtrade_bybit_margin.simulator.pytest_plugin;"
+        "import sys, freqtrade_bybit_margin, freqtrade_bybit_margin.simulator.pytest_plugin,"
+        " freqtrade_bybit_margin.compat, freqtrade_bybit_margin.service;"
         "print(sorted(m for m in ('freqtrade', 'requests_mock', 'aiohttp') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

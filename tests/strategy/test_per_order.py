@@ -88,7 +88,13 @@ def test_an_unknown_lev_prep_signature_is_left_alone_and_said_once(
     original = Bybit._lev_prep
 
     def changed(
-        self: Bybit, pair: str, leverage: float, side: str, accept_fail: bool, *, tag: str = ""
+        self: Bybit,
+        pair: str,
+        leverage: float,
+        side: str,
+        accept_fail: bool = False,
+        *,
+        tag: str = "",
     ) -> None:
         original(self, pair, leverage, side, accept_fail)
 
