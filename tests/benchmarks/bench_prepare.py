@@ -11,6 +11,7 @@ Run: ``python -m tests.benchmarks.bench_prepare [--pairs N] [--latency-ms MS]``
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=100)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
+    logging.disable(logging.WARNING)
     cases = [
         ("per-pair loop (freqtrade style)", per_pair_loop, False),
         ("MarginService, first start", service_run, False),

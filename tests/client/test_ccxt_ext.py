@@ -18,7 +18,9 @@ import requests_mock
 from freqtrade_bybit_margin import install, switch_margin_mode, switch_margin_mode_async
 from freqtrade_bybit_margin.markets import contract_of, format_leverage, serves_switch_isolated
 from freqtrade_bybit_margin.model import AccountType
+from freqtrade_bybit_margin.simulator import BybitSimulator
 from tests.bybit_markets import API_KEY, API_SECRET, async_bybit, sync_bybit
+from tests.sim_clients import sim_client
 
 
 SWITCH_URL = "https://api.bybit.com/v5/position/switch-isolated"
@@ -395,3 +397,24 @@ def test_install_on_an_async_instance_binds_the_awaitable() -> None:
     exchange = install(async_bybit(AccountType.CLASSIC))
     assert exchange.switch_margin_mode.__func__ is switch_margin_mode_async
     assert exchange.switchMarginMode.__func__ is switch_margin_mode_async
+
+
+@pytest.mark.parametrize("start", ["3", "12.34"])
+def test_the_result_matches_the_simulators_state_when_the_mode_already_holds(start: str) -> None:
+    """Isolated at another leverage: Bybit answers 110026 and keeps the leverage; the result
+    still describes what holds afterwards (issue 11)."""
+    sim = BybitSimulator(account_type="classic")
+    sim.set_symbol("ETHUSDT", trade_mode=1, leverage=start)
+    exchange = install(sim_client(sim, types=("linear",)))
+
+    result = exchange.switch_margin_mode("isolated", "ETH/USDT:USDT", {"leverage": "12.340"})
+
+    state = sim.symbol_state("ETHUSDT")
+    assert result["symbol"] == "ETH/USDT:USDT"
+    assert result["marginMode"] == "isolated"
+    assert state["trade_mode"] == 1
+    assert result["longLeverage"] == result["shortLeverage"] == float(state["leverage"]) == 12.34
+    assert result["marginModeChanged"] is False
+    assert result["leverageChanged"] is (start != "12.34")
+    codes = [e.ret_code for e in sim.journal if e.method == "POST"]
+    assert codes == [110026, 0 if start != "12.34" else 110043]
