@@ -9,7 +9,6 @@ refusals and "not modified" answers are raised at once.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -74,9 +73,6 @@ class Caller:
         self._clock = clock
         self._sleep = sleep
         self._tap = HeaderTap.on(exchange)
-        self._lock = threading.Lock()
-        self.sent: dict[str, int] = {}
-        """Requests sent per endpoint, every try counted."""
 
     def get(
         self, endpoint: Endpoint, params: Mapping[str, Any], counter: Counter | None = None
@@ -97,7 +93,8 @@ class Caller:
         while True:
             headers = RateHeaders(None, None, None)
             try:
-                self._count(endpoint, counter)
+                if counter is not None:
+                    counter.sent += 1
                 with self._pacer.slot(endpoint):
                     try:
                         return thunk()
@@ -119,9 +116,3 @@ class Caller:
                 delay = self._retry.delay(attempt)
                 logger.info("%s: %s; retrying in %.2f s", endpoint, failure.reason, delay)
                 self._sleep(delay)
-
-    def _count(self, endpoint: Endpoint, counter: Counter | None) -> None:
-        with self._lock:
-            self.sent[endpoint] = self.sent.get(endpoint, 0) + 1
-        if counter is not None:
-            counter.sent += 1

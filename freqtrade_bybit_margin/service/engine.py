@@ -105,11 +105,6 @@ class Engine:
         """The mechanism Bybit serves for ``pair`` on this account."""
         return mechanism_for(self.account_type, self.contract(pair))
 
-    @property
-    def requests_sent(self) -> dict[str, int]:
-        """Private requests sent so far, per endpoint (every try counted)."""
-        return dict(self._call.sent)
-
     def locate(self, targets: Sequence[PairTarget]) -> tuple[list[Located], dict[str, PairResult]]:
         located: list[Located] = []
         failed: dict[str, PairResult] = {}

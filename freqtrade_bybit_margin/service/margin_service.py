@@ -86,11 +86,6 @@ class MarginService:
         """The mechanism Bybit serves for ``pair`` on this account."""
         return self._engine.mechanism_for(pair)
 
-    @property
-    def requests_sent(self) -> dict[str, int]:
-        """Private requests sent so far, per endpoint (every try counted)."""
-        return self._engine.requests_sent
-
     # -- memory -----------------------------------------------------------------------------
 
     def result_for(self, pair: str) -> PairResult | None:
@@ -184,11 +179,7 @@ class MarginService:
             if now - result.at <= max_age:
                 return result
             return self._reread(target)
-        if (
-            result is None
-            or self._memory.is_new(target)
-            or self._memory.retry_due(target.pair, now)
-        ):
+        if result is None or result.target != target or self._memory.retry_due(target.pair, now):
             return self.prepare([target])[0]
         return result
 

@@ -9,10 +9,9 @@ import copy
 import json
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
 from freqtrade_bybit_margin.simulator import pipeline
@@ -28,10 +27,6 @@ from freqtrade_bybit_margin.simulator.pipeline import JSON_HEADERS, Incoming, Si
 from freqtrade_bybit_margin.simulator.ratelimit import RateLimiter
 from freqtrade_bybit_margin.simulator.rules import account_type_of, rate_limit
 from freqtrade_bybit_margin.simulator.urls import CONTROL_PREFIX, CONTROL_ROUTES
-
-
-if TYPE_CHECKING:
-    from requests import Session
 
 
 DEFAULT_API_KEY = "simkey0000000000"
@@ -246,17 +241,6 @@ class BybitSimulator(FaultControls):
             }
 
     # ---------------------------------------------------------------- transports
-
-    def mount(self, session: "Session") -> None:
-        """Deprecated: use :func:`freqtrade_bybit_margin.simulator.mount_session`."""
-        warnings.warn(
-            "BybitSimulator.mount() is deprecated; use simulator.mount_session(sim, session)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        from freqtrade_bybit_margin.simulator.mock import mount_session
-
-        mount_session(self, session)
 
     def dispatch(
         self, method: str, url: str, headers: dict[str, str], body: bytes | str | None

@@ -61,14 +61,6 @@ def test_mount_on_one_session_any_host() -> None:
     assert sim.requests(symbol="BTCUSDT")[0].query == {"category": "linear", "symbol": "BTCUSDT"}
 
 
-def test_deprecated_mount_still_works() -> None:
-    sim = BybitSimulator()
-    session = requests.Session()
-    with pytest.warns(DeprecationWarning, match="mount_session"):
-        sim.mount(session)
-    assert session.get(TIME_URL.replace("https://api.bybit.com", "http://x")).status_code == 200
-
-
 def test_rate_limit_headers_over_requests_mock() -> None:
     sim = BybitSimulator()
     query = "category=linear&symbol=BTCUSDT"
