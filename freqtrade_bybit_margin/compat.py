@@ -15,8 +15,8 @@ Where the bounds come from (checked in each release's source, and run at both en
   ``environment_vars_to_dict``, spelt ``enironment_vars_to_dict`` up to 2025.9).
 - ccxt 4.5.63: first release with ``bybit.privateGetV5PositionSymbolInfo``
   (``GET /v5/position/symbol-info``, the one-request leverage read); 4.5.62 lacks it. The
-  service signs that request through ``sign`` + ``fetch`` (``rest.py``), whose ``api`` argument
-  changed form in 4.5.89 (:func:`sign_api`).
+  service signs that request through ``sign`` + ``fetch`` (``client/rest.py``), whose ``api``
+  argument changed form in 4.5.89 (``client.rest.sign_api``).
 
 Nothing here imports freqtrade or ccxt at module level: :func:`runtime_problem` imports them
 when called, and reports an absent freqtrade instead of failing on it.
@@ -24,10 +24,7 @@ when called, and reports an absent freqtrade instead of failing on it.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import re
-from typing import Any
 
 
 SUPPORTED_FREQTRADE = ">=2025.10"
@@ -94,7 +91,7 @@ def _check_freqtrade() -> tuple[str, list[str]]:
     except ImportError as err:
         return version, [*problems, f"freqtrade.exchange cannot be imported ({err})"]
     # Exchange._lev_prep with another signature is not a problem here: the glue then leaves
-    # freqtrade's per-order calls in place and says so once (strategy._freqtrade_internals).
+    # freqtrade's per-order calls in place and says so once (bot.internals.wrap_lev_prep).
     return version, problems
 
 
@@ -139,28 +136,3 @@ def release_tuple(version: str) -> tuple[int, ...] | None:
     """
     match = re.match(r"\d+(?:\.\d+)*", version.strip())
     return tuple(int(part) for part in match.group(0).split(".")) if match else None
-
-
-def sign_api(exchange: Any, name: str) -> Any:
-    """
-    The ``api`` argument of ``exchange.sign(path, api, method, params)`` on the running ccxt.
-
-    ccxt 4.5.89 changed it from a string (``"private"``, ccxt <= 4.5.88) to a list
-    (``["private"]``); the other form fails inside bybit's ``sign`` (``TypeError: unhashable
-    type: 'list'`` on the older ccxt).
-    :param exchange: a ccxt exchange instance (or class)
-    :param name: ``"public"`` or ``"private"``
-    :return: ``name`` or ``[name]``, whichever this ccxt's ``sign`` takes
-    """
-    klass = exchange if isinstance(exchange, type) else type(exchange)
-    return [name] if _sign_takes_list(klass) else name
-
-
-@functools.cache
-def _sign_takes_list(klass: Any) -> bool:
-    """True when ``klass.sign``'s ``api`` parameter defaults to a list (ccxt >= 4.5.89)."""
-    try:
-        default = inspect.signature(klass.sign).parameters["api"].default
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return True  # the current form
-    return isinstance(default, list)

@@ -16,6 +16,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -24,7 +25,7 @@ from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from freqtrade_bybit_margin.errors import ConfigError
-from freqtrade_bybit_margin.markets import format_leverage, leverage_filter
+from freqtrade_bybit_margin.markets import finite_decimal, format_leverage, leverage_filter
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
 
 
@@ -100,12 +101,12 @@ class MarginSettings:
     """
 
     margin_mode: MarginMode
-    leverage: float
-    pair_leverage: tuple[tuple[str, float], ...]
+    leverage: Decimal
+    pair_leverage: tuple[tuple[str, Decimal], ...]
     on_failure: OnFailure
     verify_interval: float = 60.0
 
-    def leverage_for(self, pair: str) -> float:
+    def leverage_for(self, pair: str) -> Decimal:
         """
         Leverage configured for ``pair``.
 
@@ -194,11 +195,22 @@ def load_settings(
 
     return MarginSettings(
         margin_mode=MarginMode(merged.get("margin_mode", _plain(config["margin_mode"]))),
-        leverage=float(merged["leverage"]),
-        pair_leverage=tuple((key, float(value)) for key, value in merged["pair_leverage"].items()),
+        leverage=_leverage(f"{SECTION}.leverage", merged["leverage"]),
+        pair_leverage=tuple(
+            (key, _leverage(f"{SECTION}.pair_leverage[{key!r}]", value))
+            for key, value in merged["pair_leverage"].items()
+        ),
         on_failure=OnFailure(merged["on_failure"]),
         verify_interval=float(merged["verify_interval"]),
     )
+
+
+def _leverage(key: str, value: Any) -> Decimal:
+    """A leverage the schema accepted, as an exact Decimal; NaN and Infinity are refused."""
+    number = finite_decimal(value)
+    if number is None or number < 1:
+        raise ConfigError(f"{key}: {value!r} is not allowed; allowed: a finite number >= 1.")
+    return number
 
 
 def check_leverage_limits(

@@ -30,6 +30,7 @@ __all__ = [
     "Contract",
     "LeverageFilter",
     "contract_of",
+    "finite_decimal",
     "fmt_leverage",
     "format_leverage",
     "is_contract",
@@ -146,17 +147,27 @@ def leverage_filter(market: Mapping[str, Any]) -> LeverageFilter:
     """The leverage limits of ``market``; min 1 and no max when the market does not say."""
     limits = (market.get("limits") or {}).get("leverage") or {}
     info = (market.get("info") or {}).get("leverageFilter") or {}
-    low = _decimal(limits.get("min")) or _decimal(info.get("minLeverage")) or Decimal(1)
-    high = _decimal(limits.get("max")) or _decimal(info.get("maxLeverage"))
-    step = _decimal(info.get("leverageStep"))
+    low = finite_decimal(limits.get("min")) or finite_decimal(info.get("minLeverage")) or Decimal(1)
+    high = finite_decimal(limits.get("max")) or finite_decimal(info.get("maxLeverage"))
+    step = finite_decimal(info.get("leverageStep"))
     return LeverageFilter(low, high, step if step and step > 0 else None)
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
+def finite_decimal(value: Any) -> Decimal | None:
+    """
+    THE number parser for leverages and limits: ``value`` as an exact Decimal, or None when it
+    is not a finite number (None, ``""``, a bool, ``"abc"``, NaN, Infinity).
+
+    ``3 -> 3``, ``2.5 -> 2.5`` (from its shortest repr, no float noise), ``" 12.340" -> 12.340``.
+    """
+    if (
+        value is None
+        or isinstance(value, bool)
+        or not isinstance(value, int | float | str | Decimal)
+    ):
         return None
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except InvalidOperation:
         return None
     return number if number.is_finite() else None

@@ -1,26 +1,26 @@
-"""Value types shared by the extension, the service, the mixin and the CLI."""
+"""Value types shared by the client, the service, the freqtrade glue, the CLI and the demo.
+
+No ccxt and no freqtrade here: vocabulary only.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
-from freqtrade_bybit_margin.constants import (
-    AccountMarginMode,
-    AccountType,
-    TradeMode,
-    UnifiedMarginStatus,
-)
+from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType, TradeMode
 
 
 __all__ = [
     "AccountType",
+    "Failure",
+    "FailureKind",
     "MarginMode",
     "Mechanism",
     "Outcome",
     "PairResult",
     "PairTarget",
-    "account_type_from_status",
 ]
 
 
@@ -65,26 +65,94 @@ class Outcome(StrEnum):
     """The exchange refused, or the request could not be made."""
 
 
+class FailureKind(StrEnum):
+    """What kind of failure it is: THE identity of a failure, set once by classification
+    (:func:`freqtrade_bybit_margin.client.classify.classify`) or by the service's own rules."""
+
+    TRANSIENT = "transient"
+    """Network trouble, timeouts, 5xx, 10002, 10016: worth another try soon."""
+    RATE_LIMITED = "rate-limited"
+    """Bybit's per-UID limit (10006): wait for the reset Bybit announces."""
+    UNREADABLE = "unreadable"
+    """No parsed Bybit answer (HTML, empty, truncated, no retCode), or the state could not be
+    read: nothing is confirmed, and nothing is written blindly."""
+    BLOCKED = "blocked"
+    """Must not be written now: an open position or order, or the account-wide step cannot run."""
+    REFUSED = "refused"
+    """Bybit refused the request (10001, 110013, 110073, ...): it will not change by itself."""
+    NOT_SERVED = "not-served"
+    """The account type or Bybit does not serve it (100028, a market without margin settings)."""
+    AUTH = "auth"
+    """The key is not accepted (10003, 10004)."""
+    PERMISSION = "permission"
+    """The key may not do this (10005, 10010)."""
+    NOT_MODIFIED = "not-modified"
+    """110026 / 110043: the setting already held. Success for the ladder, never a pair's failure."""
+
+    @property
+    def retryable(self) -> bool:
+        """A failure that may go away by itself: the pair is tried again soon."""
+        return self in _RETRYABLE
+
+    @property
+    def key_refused(self) -> bool:
+        """The API key itself is refused or lacks a permission."""
+        return self in (FailureKind.AUTH, FailureKind.PERMISSION)
+
+
+_RETRYABLE = frozenset(
+    {
+        FailureKind.TRANSIENT,
+        FailureKind.RATE_LIMITED,
+        FailureKind.UNREADABLE,
+        FailureKind.BLOCKED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A classified failure.
+
+    :param kind: what kind it is (decisions go by this, never by a class name)
+    :param reason: one line for logs and tables, never containing credentials
+    :param code: Bybit's retCode, if Bybit answered one
+    :param exception: the ccxt exception class behind it, for display (``--json`` ``error``)
+    """
+
+    kind: FailureKind
+    reason: str
+    code: int | None = None
+    exception: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        """See :attr:`FailureKind.retryable`."""
+        return self.kind.retryable
+
+
 @dataclass(frozen=True)
 class PairTarget:
-    """Margin mode and leverage one pair must have before it may open a position."""
+    """Margin mode and leverage one pair must have before it may open a position.
+
+    :param leverage: a finite Decimal >= 1, exact as configured (``Decimal("2.5")``)
+    """
 
     pair: str
     margin_mode: MarginMode
-    leverage: float
+    leverage: Decimal
 
 
 @dataclass(frozen=True)
 class PairResult:
-    """The outcome of preparing one pair; the entry gate answers from these.
+    """The outcome of preparing (or reading) one pair; the entry gate answers from these.
 
     :param confirmed: True when the pair is known to be at ``target`` (changed, unchanged, or
         skipped but already right).
     :param reason: human-readable cause for skipped / failed pairs, empty otherwise.
-    :param error: ccxt exception class name of the last failure, if any.
-    :param retryable: a failure that may succeed later (rate limit, network, time window).
+    :param failure: what failed, if anything.
     :param requests: private write requests this pair cost.
-    :param at: unix time (seconds) the result was reached.
+    :param at: unix time (seconds) Bybit's answer or read confirming it arrived.
     """
 
     target: PairTarget
@@ -92,8 +160,7 @@ class PairResult:
     outcome: Outcome
     confirmed: bool
     reason: str = ""
-    error: str | None = None
-    retryable: bool = False
+    failure: Failure | None = None
     requests: int = 0
     at: float = 0.0
 
@@ -101,14 +168,19 @@ class PairResult:
     def pair(self) -> str:
         return self.target.pair
 
+    @property
+    def retryable(self) -> bool:
+        """A failure that may go away by itself (see :attr:`FailureKind.retryable`)."""
+        return self.failure is not None and self.failure.retryable
 
-def account_type_from_status(status: int) -> AccountType:
-    """Map ``unifiedMarginStatus`` (1 classic, 3/4 UTA1.0, 5/6 UTA2.0) to an account type.
+    def confirms(self, target: PairTarget, now: float, max_age: float) -> bool:
+        """
+        THE freshness rule: this result confirmed exactly ``target`` at most ``max_age``
+        seconds before ``now``. The gate, the service's memory and the order wrapper all ask
+        this.
 
-    https://bybit-exchange.github.io/docs/v5/enum#unifiedmarginstatus
-    """
-    if status == UnifiedMarginStatus.CLASSIC:
-        return AccountType.CLASSIC
-    if status in (UnifiedMarginStatus.UTA1, UnifiedMarginStatus.UTA1_PRO):
-        return AccountType.UTA1
-    return AccountType.UTA2
+        :param target: margin mode and leverage asked for
+        :param now: the current time, on the clock ``at`` was taken with
+        :param max_age: seconds a confirmation is trusted (``inf``: any age)
+        """
+        return self.confirmed and self.target == target and now - self.at <= max_age

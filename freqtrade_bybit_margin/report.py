@@ -1,17 +1,28 @@
 """
 The pair table: ONE row builder (pair / mechanism / mode / leverage / result) for the bot's log,
-the CLI and the demo, and a plain-text renderer for logs.
+the CLI and the demo, a plain-text renderer and the bot's two log tables (the startup summary,
+the plan outside live mode).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 
 from freqtrade_bybit_margin.markets import fmt_leverage
 from freqtrade_bybit_margin.model import PairResult, PairTarget
 
 
-__all__ = ["HEADER", "fmt_leverage", "plan_row", "result_line", "result_row", "text_table"]
+__all__ = [
+    "HEADER",
+    "fmt_leverage",
+    "plan_row",
+    "plan_table",
+    "result_line",
+    "result_row",
+    "summary_table",
+    "text_table",
+]
 
 HEADER = ("pair", "mechanism", "mode", "leverage", "result")
 
@@ -56,3 +67,26 @@ def text_table(title: str, rows: Sequence[Sequence[str]], header: Sequence[str] 
         for line in lines
     )
     return f"{title}\n{body}"
+
+
+def summary_table(account: str, on_failure: Enum, results: Sequence[PairResult]) -> str:
+    """The bot's startup summary: a pair counts as ready only when the service confirmed it.
+
+    :param account: the account type's label (``UTA2.0``)
+    :param on_failure: the configured policy
+    """
+    ready = sum(r.confirmed for r in results)
+    title = (
+        f"Bybit margin: {ready} of {len(results)} pairs ready ({account}, "
+        f"on_failure: {on_failure.value}):"
+    )
+    return text_table(title, [result_row(r) for r in results])
+
+
+def plan_table(targets: Sequence[PairTarget], runmode: str, on_failure: Enum) -> str:
+    """The bot's plan outside live mode (no private request is made there)."""
+    title = (
+        f"Bybit margin plan ({runmode}: no private request; live mode prepares these "
+        f"pairs at startup, on_failure: {on_failure.value}):"
+    )
+    return text_table(title, [plan_row(target) for target in targets])

@@ -2,11 +2,13 @@
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from freqtrade_bybit_margin.demo.overlay import simulator_exchange
 
@@ -36,3 +38,18 @@ def caplog_info(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureF
     """``caplog`` capturing INFO and up."""
     with caplog.at_level(logging.INFO):
         yield caplog
+
+
+#: Moves the wall clock ``seconds`` ahead (see :func:`later`).
+Later = Callable[[float], None]
+
+
+@pytest.fixture
+def later(time_machine: time_machine.TimeMachineFixture) -> Later:
+    """
+    The wall clock of the whole test process, moved ahead on demand: the plugin, freqtrade, ccxt
+    and the simulator all read ``time.time()``, so they move together (signatures stay valid,
+    "later" is later for everyone). Time keeps flowing between moves.
+    """
+    time_machine.move_to(datetime.now(UTC), tick=True)
+    return time_machine.shift

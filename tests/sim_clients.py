@@ -7,6 +7,8 @@ from typing import Any
 
 import ccxt
 
+from freqtrade_bybit_margin.client.rest import HeaderTap
+from freqtrade_bybit_margin.service import MarginService
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -42,3 +44,9 @@ def sim_client(
     if probe:
         exchange.is_unified_enabled()
     return exchange
+
+
+def sim_service(exchange: Any, **kwargs: Any) -> MarginService:
+    """The service on a client from :func:`sim_client`, reading Bybit's rate-limit headers from
+    the client's answers (as the bot's and the CLI's services do)."""
+    return MarginService(exchange, tap=HeaderTap.on(exchange), **kwargs)

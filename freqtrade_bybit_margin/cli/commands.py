@@ -34,8 +34,6 @@ from freqtrade_bybit_margin.cli.freqtrade_config import (
 )
 from freqtrade_bybit_margin.cli.output import (
     account_mode_line,
-    emit,
-    make_console,
     plan_summary,
     plan_table,
     print_header,
@@ -46,6 +44,7 @@ from freqtrade_bybit_margin.cli.output import (
 )
 from freqtrade_bybit_margin.cli.pairs import PairSelection, plural, select_pairs
 from freqtrade_bybit_margin.cli.progress import progress_reporter
+from freqtrade_bybit_margin.client.rest import HeaderTap
 from freqtrade_bybit_margin.config import (
     SECTION,
     Enablement,
@@ -55,6 +54,7 @@ from freqtrade_bybit_margin.config import (
     enablement,
     load_settings,
 )
+from freqtrade_bybit_margin.console import emit, make_console
 from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
 from freqtrade_bybit_margin.service import MarginService
@@ -131,7 +131,7 @@ def build_context(args: argparse.Namespace, secrets: list[str]) -> Context:
         )
     check_leverage_limits(settings, selection.pairs, exchange.markets)
     notes += check_pair_keys(settings, selection.whitelist, list(exchange.markets))
-    service = MarginService(exchange)
+    service = MarginService(exchange, tap=HeaderTap.on(exchange))
     return Context(args, settings, service, selection, endpoint, tuple(notes))
 
 
@@ -194,7 +194,7 @@ def status(ctx: Context) -> int:
     """
     pairs = ctx.selection.pairs
     with progress_reporter(sys.stderr, len(pairs), "reading") as progress:
-        current = ctx.service.status(pairs, progress)
+        current = ctx.service.status(ctx.targets, progress)
     mechanisms = [ctx.service.mechanism_for(pair).value for pair in pairs]
     header = ctx.header("status", current.account_margin_mode)
     if ctx.args.json:

@@ -10,9 +10,11 @@ whitelist order):
   ``reason``, ``open_position``, ``open_orders``; plus ``summary`` {action: count}, ``changes``
   (pairs that would be written) and ``account_mode`` (below).
 - ``apply`` pairs: ``pair``, ``mechanism``, ``margin_mode``, ``leverage`` (the target),
-  ``outcome`` (changed / unchanged / skipped / failed), ``confirmed``, ``reason``, ``error``,
-  ``retryable``, ``requests``; plus ``summary`` {outcome: count}, ``ok`` (every pair confirmed)
-  and ``account_mode`` as planned. ``account_margin_mode`` is as read before applying.
+  ``outcome`` (changed / unchanged / skipped / failed), ``confirmed``, ``reason``, ``error``
+  (the ccxt exception class), ``kind`` (the failure's kind: transient, rate-limited, unreadable,
+  blocked, refused, not-served, auth, permission), ``retryable``, ``requests``; plus
+  ``summary`` {outcome: count}, ``ok`` (every pair confirmed) and ``account_mode`` as planned.
+  ``account_margin_mode`` is as read before applying.
 - ``status`` pairs: ``pair``, ``mechanism``, ``margin_mode``, ``leverage``, ``open_position``,
   ``position_side``, ``position_size``, ``open_orders``; plus ``busy_symbols`` (Bybit ids) and
   ``busy_pairs`` (the same as pair names where known).
@@ -30,6 +32,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 
 from freqtrade_bybit_margin.model import AccountType, Outcome, PairResult
@@ -157,7 +160,8 @@ def apply_document(
                 "outcome": result.outcome.value,
                 "confirmed": result.confirmed,
                 "reason": result.reason,
-                "error": result.error,
+                "error": result.failure.exception if result.failure else None,
+                "kind": result.failure.kind.value if result.failure else None,
                 "retryable": result.retryable,
                 "requests": result.requests,
             }
@@ -228,4 +232,11 @@ def dump_json(document: dict[str, Any], file: IO[str]) -> None:
     :param document: the document
     :param file: where to write it
     """
-    file.write(json.dumps(document, indent=2) + "\n")
+    file.write(json.dumps(document, indent=2, default=_json_number) + "\n")
+
+
+def _json_number(value: Any) -> float:
+    """Leverages and sizes are Decimals inside the plugin and JSON numbers in documents."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

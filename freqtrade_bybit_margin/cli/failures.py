@@ -9,8 +9,8 @@ import re
 
 import ccxt
 
+from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.errors import ConfigError
-from freqtrade_bybit_margin.service.classify import classify
 
 
 __all__ = [

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import IO, Any
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from freqtrade_bybit_margin.cli.documents import Header
 from freqtrade_bybit_margin.cli.pairs import plural
+from freqtrade_bybit_margin.console import emit, table_of
 from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult
 from freqtrade_bybit_margin.report import fmt_leverage, plan_row, result_row
 from freqtrade_bybit_margin.service.planning import (
@@ -32,8 +31,6 @@ from freqtrade_bybit_margin.service.reader import PairState
 
 __all__ = [
     "account_mode_line",
-    "emit",
-    "make_console",
     "plan_summary",
     "plan_table",
     "print_header",
@@ -41,7 +38,6 @@ __all__ = [
     "result_table",
     "status_footer",
     "status_table",
-    "table_of",
 ]
 
 
@@ -57,66 +53,6 @@ _OUTCOME_STYLE = {
     Outcome.SKIPPED: "yellow",
     Outcome.FAILED: "red",
 }
-
-
-def make_console(file: IO[str]) -> Console:
-    """
-    A console on ``file``; off a terminal without colour, 80 columns unless ``COLUMNS`` says.
-
-    :param file: stdout or stderr
-    :return: the console
-    """
-    if file.isatty():
-        return Console(file=file, highlight=False)
-    return Console(file=file, highlight=False, no_color=True)
-
-
-def table_of(
-    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], wrap: Sequence[int] = (-1,)
-) -> Table:
-    """
-    A table in the CLI's style that fits the console by wrapping the columns of several words
-    (the reason, "cross 10x") between words; the others keep their words whole. Nothing is cut
-    with an ellipsis: if a table cannot fit at all, words are folded.
-
-    :param title: shown above it
-    :param header: column headers
-    :param rows: cells as rich markup, one sequence per row
-    :param wrap: indexes of the columns that may wrap (default: the last)
-    :return: the table
-    """
-    table = Table(
-        title=title,
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-        pad_edge=False,
-        show_edge=False,
-        collapse_padding=True,
-    )
-    wrapping = {index % len(header) for index in wrap}
-    for index, column in enumerate(header):
-        table.add_column(column, overflow="fold", no_wrap=index not in wrapping)
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def emit(console: Console, *renderables: Any, soft_wrap: bool = False) -> None:
-    """
-    Print each renderable on its own line(s); off a terminal, without the trailing blanks rich
-    pads lines with.
-
-    :param console: where to print
-    :param renderables: what to print
-    :param soft_wrap: leave long text lines to the terminal instead of wrapping them
-    """
-    if console.is_terminal:
-        console.print(*renderables, sep="\n", soft_wrap=soft_wrap)
-        return
-    with console.capture() as capture:
-        console.print(*renderables, sep="\n", soft_wrap=soft_wrap)
-    lines = capture.get().splitlines()
-    console.file.write("".join(line.rstrip() + "\n" for line in lines))
 
 
 def print_header(console: Console, header: Header) -> None:

@@ -15,33 +15,17 @@ import threading
 from pathlib import Path
 
 from freqtrade_bybit_margin.cli.failures import EXIT_CONFIG, EXIT_OK, CliError
+from freqtrade_bybit_margin.console import add_simulator_options
 from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
 from freqtrade_bybit_margin.demo.overlay import simulator_overlay
 
 
-__all__ = ["add_arguments", "add_simulator_options", "run", "serve"]
+__all__ = ["add_arguments", "run", "serve"]
 
 DEFAULT_OVERLAY = "sim.json"
 #: How often the serving loop looks at its stop event.
 POLL_S = 0.2
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def add_simulator_options(parser: argparse.ArgumentParser) -> None:
-    """
-    ``--account`` and ``--latency-ms``, the simulator options ``simulator`` and ``demo`` share.
-
-    :param parser: the command's sub-parser
-    """
-    parser.add_argument(
-        "--account",
-        choices=[a.value for a in AccountType],
-        default=AccountType.UTA2.value,
-        help="simulated Bybit account type (default: uta2, what new keys are today)",
-    )
-    parser.add_argument(
-        "--latency-ms", type=float, default=0.0, help="simulated latency per request (ms)"
-    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from freqtrade_bybit_margin.cli.output import emit, table_of
+from freqtrade_bybit_margin.console import emit, table_of
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.demo.bot_runner import MARGIN_WRITES, BotRun, plugin_writes
 from freqtrade_bybit_margin.demo.timeline import PairTimeline

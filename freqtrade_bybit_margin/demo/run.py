@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from freqtrade_bybit_margin.cli.output import make_console
-from freqtrade_bybit_margin.cli.simulator import add_simulator_options
 from freqtrade_bybit_margin.config import MarginSettings, load_settings
+from freqtrade_bybit_margin.console import add_simulator_options, make_console
 from freqtrade_bybit_margin.constants import AccountType, Category
 from freqtrade_bybit_margin.demo.bot_runner import BotRun, run_bot
 from freqtrade_bybit_margin.demo.report import print_report

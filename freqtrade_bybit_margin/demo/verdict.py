@@ -15,7 +15,7 @@ from freqtrade_bybit_margin.demo.timeline import PairTimeline
 
 __all__ = ["Verdict", "judge", "plugin_errors"]
 
-#: Loggers of the plugin (``freqtrade_bybit_margin.strategy``, ``.service...``).
+#: Loggers of the plugin (``freqtrade_bybit_margin.bot.live``, ``.service...``).
 PLUGIN_LOGGER = "freqtrade_bybit_margin"
 #: Words that tie another logger's error or a traceback to the plugin: its package, its mixin
 #: (freqtrade's strategy wrapper names the failing bound method) and its sample strategy.

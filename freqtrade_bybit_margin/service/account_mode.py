@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 import ccxt
 
+from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.constants import Endpoint
+from freqtrade_bybit_margin.model import Failure, FailureKind
 from freqtrade_bybit_margin.service.calls import Caller, Counter
-from freqtrade_bybit_margin.service.classify import Failure, classify
 from freqtrade_bybit_margin.service.planning import AccountModePlan, Action
 
 
@@ -43,9 +45,8 @@ class AccountModeStep:
         if plan is None or plan.action is Action.NONE:
             return None, 0
         if plan.action is not Action.SWITCH:
-            error = "OperationRejected" if plan.action is Action.BLOCKED else "BadResponse"
-            retryable = plan.action is Action.UNKNOWN
-            return Failure(error, None, retryable, plan.reason), 0
+            kind = FailureKind.BLOCKED if plan.action is Action.BLOCKED else FailureKind.UNREADABLE
+            return Failure(kind, plan.reason), 0
         logger.warning("%s.", plan.announcement)
         if self.announce is not None:
             self.announce(plan.announcement)
@@ -54,7 +55,6 @@ class AccountModeStep:
             self._call.post(Endpoint.SET_MARGIN_MODE, {"setMarginMode": plan.target.value}, counter)
         except ccxt.BaseError as error:
             failure = classify(error)
-            reason = f"account margin mode: {failure.reason}"
-            return Failure(failure.error, failure.code, failure.retryable, reason), counter.sent
+            return replace(failure, reason=f"account margin mode: {failure.reason}"), counter.sent
         logger.warning("Bybit account margin mode is now %s.", plan.target.value)
         return None, counter.sent

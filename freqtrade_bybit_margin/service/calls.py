@@ -1,9 +1,9 @@
 """
 Run one exchange request under pacing, Bybit's rate-limit headers and the retry policy.
 
-Retries go by what failed (``classify``): transient failures are tried again with back-off inside
-a time budget; a 10006 waits for the reset Bybit announced and does not use up an attempt;
-refusals and "not modified" answers are raised at once.
+Retries go by what failed (its :class:`~freqtrade_bybit_margin.model.FailureKind`): transient
+failures are tried again with back-off inside a time budget; a 10006 waits for the reset Bybit
+announced and does not use up an attempt; refusals and "not modified" answers are raised at once.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 
 import ccxt
 
+from freqtrade_bybit_margin.client.classify import classify
+from freqtrade_bybit_margin.client.rest import HeaderTap, signed
 from freqtrade_bybit_margin.constants import Endpoint
-from freqtrade_bybit_margin.rest import HeaderTap, signed
-from freqtrade_bybit_margin.service.classify import classify, is_not_modified, is_rate_limited
+from freqtrade_bybit_margin.model import FailureKind
 from freqtrade_bybit_margin.service.pacing import Pacer, RateHeaders
 
 
@@ -56,6 +57,7 @@ class Caller:
     """Sends signed requests on one ccxt instance, paced and retried.
 
     :param exchange: sync ``ccxt.bybit`` with credentials
+    :param tap: the response headers of the instance's answers (None: pace by own count only)
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class Caller:
         pacer: Pacer,
         retry: RetryPolicy,
         *,
+        tap: HeaderTap | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -72,7 +75,7 @@ class Caller:
         self._retry = retry
         self._clock = clock
         self._sleep = sleep
-        self._tap = HeaderTap.on(exchange)
+        self._tap = tap
 
     def get(
         self, endpoint: Endpoint, params: Mapping[str, Any], counter: Counter | None = None
@@ -99,14 +102,12 @@ class Caller:
                     try:
                         return thunk()
                     finally:
-                        headers = RateHeaders.parse(self._tap.take())
+                        headers = RateHeaders.parse(self._tap.take() if self._tap else None)
                         self._pacer.observe(endpoint, headers)
             except ccxt.BaseError as error:
-                if is_not_modified(error):
-                    raise
                 failure = classify(error)
                 late = self._clock() - started >= self._retry.deadline
-                if is_rate_limited(error) and not late:
+                if failure.kind is FailureKind.RATE_LIMITED and not late:
                     wait = self._pacer.rate_limited(endpoint, headers)
                     logger.info("%s: 10006, waiting %.2f s for Bybit's reset", endpoint, wait)
                     continue

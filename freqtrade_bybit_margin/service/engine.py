@@ -14,23 +14,19 @@ from typing import Any
 
 import ccxt
 
-from freqtrade_bybit_margin.ccxt_ext import account_type_of
+from freqtrade_bybit_margin.client.account import account_type
+from freqtrade_bybit_margin.client.classify import classify
+from freqtrade_bybit_margin.client.rest import HeaderTap
 from freqtrade_bybit_margin.markets import Contract, contract_of, mechanism_for
-from freqtrade_bybit_margin.model import (
-    AccountType,
-    Mechanism,
-    PairResult,
-    PairTarget,
-    account_type_from_status,
-)
+from freqtrade_bybit_margin.model import AccountType, Mechanism, PairResult, PairTarget
 from freqtrade_bybit_margin.service.account_mode import AccountModeStep
 from freqtrade_bybit_margin.service.calls import Caller, RetryPolicy
-from freqtrade_bybit_margin.service.classify import classify
-from freqtrade_bybit_margin.service.outcomes import Located, PairPass
+from freqtrade_bybit_margin.service.outcomes import PairPass
 from freqtrade_bybit_margin.service.pacing import Pacer, limits_for
 from freqtrade_bybit_margin.service.planning import (
     AccountModePlan,
     AccountStatus,
+    Located,
     at_target,
     decide_account,
 )
@@ -40,9 +36,6 @@ from freqtrade_bybit_margin.service.writer import PairWriter
 
 
 __all__ = ["Engine", "Progress"]
-
-#: Seconds an ``account/info`` answer stands in for the next pass's own read.
-_FRESH = 2.0
 
 #: ``progress(phase, done, total)``; phase ``"read"`` or ``"write"``.
 Progress = Callable[[str, int, int], None]
@@ -57,21 +50,19 @@ class Engine:
         *,
         retry: RetryPolicy,
         pacer: Pacer | None,
+        tap: HeaderTap | None,
         max_workers: int,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_account_change: Callable[[str], None] | None = None,
     ) -> None:
         self._exchange = exchange
-        self._clock = clock
         self._max_workers = max(1, max_workers)
         self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
-        self._call = Caller(exchange, self._pacer, retry, clock=clock, sleep=sleep)
-        self._reader = ExchangeReader(self._call)
-        self._surveyor = Surveyor(self._reader)
+        self._call = Caller(exchange, self._pacer, retry, tap=tap, clock=clock, sleep=sleep)
+        self._surveyor = Surveyor(ExchangeReader(self._call))
         self._account = AccountModeStep(self._call, on_account_change)
-        self.outcomes = PairPass(self._surveyor, PairWriter(exchange, self._call), clock)
-        self._account_info: tuple[float, str] | None = None
+        self.outcomes = PairPass(self._surveyor, PairWriter(self._call), clock)
         self.account_mode: str | None = None
         """The unified account's ``marginMode`` as last read."""
 
@@ -79,21 +70,10 @@ class Engine:
 
     @cached_property
     def account_type(self) -> AccountType:
-        """
-        Classic / UTA1.0 / UTA2.0: from ccxt's cached probe when freqtrade already made it (no
-        request), else from one ``GET /v5/account/info`` whose margin mode the first pass reuses.
-        """
-        options = self._exchange.options
-        if options.get("enableUnifiedAccount") is None and not options.get("enableDemoTrading"):
-            status, mode = self._reader.account_info()
-            if status is None:
-                raise ccxt.BadResponse("GET /v5/account/info: no unifiedMarginStatus in the answer")
-            self._account_info = (self._clock(), mode)
-            account_type = account_type_from_status(status)
-        else:
-            account_type = account_type_of(options)
-        self._pacer.set_limits(limits_for(account_type))
-        return account_type
+        """Classic / UTA1.0 / UTA2.0 (THE account typing; no request once ccxt probed)."""
+        typed = account_type(self._exchange)
+        self._pacer.set_limits(limits_for(typed))
+        return typed
 
     def contract(self, pair: str) -> Contract:
         """``pair`` as Bybit's margin endpoints see it (markets loaded on first use)."""
@@ -105,31 +85,37 @@ class Engine:
         """The mechanism Bybit serves for ``pair`` on this account."""
         return mechanism_for(self.account_type, self.contract(pair))
 
-    def locate(self, targets: Sequence[PairTarget]) -> tuple[list[Located], dict[str, PairResult]]:
+    def locate(self, target: PairTarget) -> Located:
+        """``target`` with its contract and mechanism.
+
+        :raise ccxt.BaseError: not a contract market, or the account could not be typed
+        """
+        contract = self.contract(target.pair)
+        return Located(target, contract, mechanism_for(self.account_type, contract))
+
+    def locate_all(
+        self, targets: Sequence[PairTarget]
+    ) -> tuple[list[Located], dict[str, PairResult]]:
+        """Every target located; those that cannot be become FAILED results."""
         located: list[Located] = []
         failed: dict[str, PairResult] = {}
         for target in targets:
             try:
-                located.append(
-                    (target, self.contract(target.pair), self.mechanism_for(target.pair))
-                )
+                located.append(self.locate(target))
             except ccxt.BaseError as error:
                 failed[target.pair] = self.outcomes.failed(
-                    target, Mechanism.SWITCH_ISOLATED, classify(error), 0
+                    target, Mechanism.SWITCH_ISOLATED, classify(error)
                 )
         return located, failed
 
     def survey(self, located: Sequence[Located]) -> Survey:
-        known = self._account_info
-        fresh = known[1] if known and self._clock() - known[0] < _FRESH else None
-        self._account_info = None
-        survey = self._surveyor.survey([(c, m) for _, c, m in located], fresh)
+        survey = self._surveyor.survey([(item.contract, item.mechanism) for item in located])
         if survey.account_mode is not None:
             self.account_mode = survey.account_mode
         return survey
 
     def account_plan(self, located: Sequence[Located], survey: Survey) -> AccountModePlan | None:
-        modes = [t.margin_mode for t, _, m in located if m is Mechanism.ACCOUNT_MODE]
+        modes = [i.target.margin_mode for i in located if i.mechanism is Mechanism.ACCOUNT_MODE]
         return decide_account(modes, survey.account_mode, survey.exposure)
 
     def prepare(
@@ -161,7 +147,7 @@ class Engine:
         self, located: Sequence[Located], survey: Survey, progress: Progress | None
     ) -> list[PairState | None]:
         def read(item: Located) -> PairState | None:
-            return self._surveyor.state(survey, item[1], item[2])
+            return self._surveyor.state(survey, item.contract, item.mechanism)
 
         states: list[PairState | None] = []
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
@@ -175,10 +161,11 @@ class Engine:
         self, located: Sequence[Located], survey: Survey, states: Sequence[PairState | None]
     ) -> AccountStatus:
         pairs = [
-            s or PairState(t.pair, None, None) for (t, _, _), s in zip(located, states, strict=True)
+            state or PairState(item.pair, None, None)
+            for item, state in zip(located, states, strict=True)
         ]
         busy = set(survey.exposure.positions) | set(survey.exposure.open_orders)
-        by_id = {c.market_id: t.pair for t, c, _ in located}
+        by_id = {item.contract.market_id: item.pair for item in located}
         return AccountStatus(
             self.account_type,
             survey.account_mode,
@@ -189,5 +176,4 @@ class Engine:
 
     def holds(self, item: Located, survey: Survey) -> bool:
         """The pair is at its target now (one read unless the survey covers it)."""
-        target, contract, mechanism = item
-        return at_target(target, self._surveyor.state(survey, contract, mechanism))
+        return at_target(item.target, self._surveyor.state(survey, item.contract, item.mechanism))

@@ -12,6 +12,7 @@ benchmarks share it.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,14 +20,15 @@ from typing import Any
 
 import ccxt
 
+from freqtrade_bybit_margin.client.classify import classify
+from freqtrade_bybit_margin.client.rest import HeaderTap
 from freqtrade_bybit_margin.markets import Contract
-from freqtrade_bybit_margin.model import AccountType, MarginMode, Mechanism, PairResult, PairTarget
+from freqtrade_bybit_margin.model import AccountType, Mechanism, PairResult, PairTarget
 from freqtrade_bybit_margin.service.calls import RetryPolicy
-from freqtrade_bybit_margin.service.classify import classify
 from freqtrade_bybit_margin.service.engine import Engine, Progress
 from freqtrade_bybit_margin.service.memory import Backoff, Memory
 from freqtrade_bybit_margin.service.pacing import Pacer
-from freqtrade_bybit_margin.service.planning import AccountStatus, PairPlan, Plan, decide
+from freqtrade_bybit_margin.service.planning import AccountStatus, Located, PairPlan, Plan, decide
 from freqtrade_bybit_margin.service.reader import Exposure
 from freqtrade_bybit_margin.service.survey import Survey
 
@@ -40,6 +42,8 @@ class MarginService:
     """Prepares pairs on one sync ``ccxt.bybit`` instance and remembers what it confirmed.
 
     :param exchange: sync ``ccxt.bybit`` with credentials (freqtrade's own in the bot)
+    :param tap: the rate-limit headers of ``exchange``'s answers, installed by whoever owns the
+        client (None: the service paces by its own count alone)
     :param max_workers: pairs handled concurrently; pacing keeps every endpoint under Bybit's
         per-UID limit whatever this is
     :param backoff: when a pair that is not confirmed is tried again
@@ -52,6 +56,7 @@ class MarginService:
         *,
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
+        tap: HeaderTap | None = None,
         backoff: Backoff | None = None,
         max_workers: int = 4,
         clock: Callable[[], float] = time.time,
@@ -63,6 +68,7 @@ class MarginService:
             exchange,
             retry=retry or RetryPolicy(),
             pacer=pacer,
+            tap=tap,
             max_workers=max_workers,
             clock=clock,
             sleep=sleep,
@@ -95,7 +101,7 @@ class MarginService:
     def is_confirmed(self, target: PairTarget) -> bool:
         """True if the last result of its pair confirmed exactly ``target``; no request."""
         result = self._memory.get(target.pair)
-        return result is not None and result.confirmed and result.target == target
+        return result is not None and result.confirms(target, self._clock(), math.inf)
 
     # -- preparing --------------------------------------------------------------------------
 
@@ -109,7 +115,7 @@ class MarginService:
         """
         with self._work:
             unique = list({target.pair: target for target in targets}.values())
-            located, results = self._engine.locate(unique)
+            located, results = self._engine.locate_all(unique)
             results.update(self._engine.prepare(located, None, progress))
             self._memory.record(results.values())
             return [results[target.pair] for target in unique]
@@ -149,7 +155,7 @@ class MarginService:
         A pair whose state cannot be read keeps its confirmation until :meth:`ensure` reads it.
         """
         with self._work:
-            located, failed = self._engine.locate(targets)
+            located, failed = self._engine.locate_all(targets)
             self._memory.record(failed.values())
             try:
                 survey = self._engine.survey(located)
@@ -175,8 +181,8 @@ class MarginService:
         """
         now = self._clock()
         result = self._memory.get(target.pair)
-        if result is not None and result.confirmed and result.target == target:
-            if now - result.at <= max_age:
+        if result is not None and result.confirms(target, now, math.inf):
+            if result.confirms(target, now, max_age):
                 return result
             return self._reread(target)
         if result is None or result.target != target or self._memory.retry_due(target.pair, now):
@@ -185,44 +191,39 @@ class MarginService:
 
     # -- read-only views for the CLI --------------------------------------------------------
 
-    def status(self, pairs: Sequence[str], progress: Progress | None = None) -> AccountStatus:
+    def status(
+        self, targets: Sequence[PairTarget], progress: Progress | None = None
+    ) -> AccountStatus:
         """Account type, account margin mode and each pair's current settings. Read-only."""
-        located = [
-            (
-                PairTarget(p, MarginMode.ISOLATED, 0.0),
-                self._engine.contract(p),
-                self._engine.mechanism_for(p),
-            )
-            for p in pairs
-        ]
+        located = [self._engine.locate(target) for target in targets]
         survey = self._engine.survey(located)
         states = self._engine.states(located, survey, progress)
         return self._engine.status_of(located, survey, states)
 
     def plan(self, targets: Sequence[PairTarget], progress: Progress | None = None) -> Plan:
         """What :meth:`prepare` would do, from the exchange's current answers. Read-only."""
-        located = [
-            (t, self._engine.contract(t.pair), self._engine.mechanism_for(t.pair)) for t in targets
-        ]
+        located = [self._engine.locate(target) for target in targets]
         survey = self._engine.survey(located)
         account = self._engine.account_plan(located, survey)
         states = self._engine.states(located, survey, progress)
         pairs = [
-            PairPlan(t, m, state, (d := decide(t, m, state, account)).action, d.reason)
-            for (t, _, m), state in zip(located, states, strict=True)
+            PairPlan(
+                i.target, i.mechanism, state, (d := decide(i, state, account)).action, d.reason
+            )
+            for i, state in zip(located, states, strict=True)
         ]
         return Plan(self._engine.status_of(located, survey, states), pairs, account)
 
-    def _holds(self, item: Any, survey: Survey) -> bool:
+    def _holds(self, item: Located, survey: Survey) -> bool:
         if not self._engine.holds(item, survey):
             return False
-        self._memory.touch(item[0].pair, self._clock())
+        self._memory.touch(item.pair, self._clock())
         return True
 
     def _reread(self, target: PairTarget) -> PairResult:
         """One read of a confirmed pair; prepared again if it drifted."""
         with self._work:
-            located, failed = self._engine.locate([target])
+            located, failed = self._engine.locate_all([target])
             if failed:
                 self._memory.record(failed.values())
                 return failed[target.pair]
@@ -230,7 +231,8 @@ class MarginService:
             try:
                 holds = self._holds(located[0], survey)
             except ccxt.BaseError as error:
-                result = self._engine.outcomes.failed(target, located[0][2], classify(error), 0)
+                item = located[0]
+                result = self._engine.outcomes.failed(target, item.mechanism, classify(error))
                 self._memory.record([result])
                 return result
         if holds:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -84,7 +85,6 @@ class Memory:
         result = self.get(target.pair)
         return (
             result is not None
-            and result.confirmed
-            and result.target == target
-            and now - result.at > max_age
+            and result.confirms(target, now, math.inf)
+            and not result.confirms(target, now, max_age)
         )

@@ -10,20 +10,24 @@ from dataclasses import replace
 
 import ccxt
 
-from freqtrade_bybit_margin.markets import Contract, fmt_leverage
-from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.client.classify import classify
+from freqtrade_bybit_margin.markets import fmt_leverage
+from freqtrade_bybit_margin.model import (
+    Failure,
+    FailureKind,
+    Mechanism,
+    Outcome,
+    PairResult,
+    PairTarget,
+)
 from freqtrade_bybit_margin.service.calls import Counter
-from freqtrade_bybit_margin.service.classify import Failure, classify
-from freqtrade_bybit_margin.service.planning import AccountModePlan, Action, decide
+from freqtrade_bybit_margin.service.planning import AccountModePlan, Action, Located, decide
 from freqtrade_bybit_margin.service.reader import PairState
 from freqtrade_bybit_margin.service.survey import Survey, Surveyor
 from freqtrade_bybit_margin.service.writer import PairWriter
 
 
-__all__ = ["Located", "PairPass"]
-
-#: A target with its contract and the mechanism that serves it.
-Located = tuple[PairTarget, Contract, Mechanism]
+__all__ = ["PairPass"]
 
 
 class PairPass:
@@ -42,50 +46,47 @@ class PairPass:
         account_failure: Failure | None,
     ) -> PairResult:
         """Bring one pair to its target; never raises for exchange failures."""
-        target, contract, mechanism = item
         counter = Counter()
         try:
-            state = self._surveyor.state(survey, contract, mechanism)
-            decision = decide(target, mechanism, state, account)
+            state = self._surveyor.state(survey, item.contract, item.mechanism)
+            decision = decide(item, state, account)
             if decision.action is Action.UNKNOWN or state is None:
-                failure = Failure("BadResponse", None, True, decision.reason)
-                return self.failed(target, mechanism, failure, 0)
+                failure = Failure(FailureKind.UNREADABLE, decision.reason)
+                return self.failed(item.target, item.mechanism, failure)
             if decision.action is Action.NONE:
                 if state.busy:
                     reason = f"{state.busy_reason}; left as it is (already at target)"
-                    return self.result(target, mechanism, Outcome.SKIPPED, True, reason=reason)
-                return self.result(target, mechanism, Outcome.UNCHANGED, True)
+                    return self.result(item, Outcome.SKIPPED, True, reason=reason)
+                return self.result(item, Outcome.UNCHANGED, True)
             if decision.action is Action.BLOCKED and state.busy:
-                return self._skipped(target, mechanism, state, decision.reason)
-            if mechanism is Mechanism.ACCOUNT_MODE and account_failure is not None:
-                return self.failed(target, mechanism, account_failure, 0)
-            changed = self._writer.write(target, decision, counter)
-            if mechanism is Mechanism.ACCOUNT_MODE and account is not None:
-                changed = changed or account.action is Action.SWITCH
+                return self._skipped(item, state, decision.reason)
+            account_wide = account if item.mechanism is Mechanism.ACCOUNT_MODE else None
+            if account_wide is not None and account_failure is not None:
+                return self.failed(item.target, item.mechanism, account_failure)
+            changed = self._writer.write(item, decision, counter)
+            changed = changed or (account_wide is not None and account_wide.action is Action.SWITCH)
             outcome = Outcome.CHANGED if changed else Outcome.UNCHANGED
-            return self.result(target, mechanism, outcome, True, requests=counter.sent)
+            return self.result(item, outcome, True, requests=counter.sent)
         except ccxt.BaseError as error:
-            return self.failed(target, mechanism, classify(error), counter.sent)
+            return self.failed(item.target, item.mechanism, classify(error), counter.sent)
 
     def unreadable(self, located: Sequence[Located], failure: Failure) -> dict[str, PairResult]:
-        """Every pair FAILED because the bulk reads failed; retried later, never permanently."""
-        permanent = failure.error in ("AuthenticationError", "PermissionDenied")
+        """Every pair FAILED because the bulk reads failed; retried later unless the key itself
+        was refused."""
         reason = f"could not read open positions/orders, not switching: {failure.reason}"
-        failure = replace(failure, reason=reason, retryable=not permanent)
-        return {t.pair: self.failed(t, m, failure, 0) for t, _, m in located}
+        kind = failure.kind if failure.kind.key_refused else FailureKind.UNREADABLE
+        failure = replace(failure, kind=kind, reason=reason)
+        return {item.pair: self.failed(item.target, item.mechanism, failure) for item in located}
 
-    def _skipped(
-        self, target: PairTarget, mechanism: Mechanism, state: PairState, why: str
-    ) -> PairResult:
+    def _skipped(self, item: Located, state: PairState, why: str) -> PairResult:
         mode = state.margin_mode.value if state.margin_mode else "unknown mode"
         reason = f"{why}; left as it is (now {mode} {fmt_leverage(state.leverage)})"
-        result = self.result(target, mechanism, Outcome.SKIPPED, False, reason=reason)
-        return replace(result, retryable=True)
+        failure = Failure(FailureKind.BLOCKED, reason)
+        return self.result(item, Outcome.SKIPPED, False, reason=reason, failure=failure)
 
     def result(
         self,
-        target: PairTarget,
-        mechanism: Mechanism,
+        item: Located | tuple[PairTarget, Mechanism],
         outcome: Outcome,
         confirmed: bool,
         *,
@@ -94,25 +95,24 @@ class PairPass:
         failure: Failure | None = None,
     ) -> PairResult:
         """The one builder of a :class:`PairResult`."""
+        target, mechanism = (item.target, item.mechanism) if isinstance(item, Located) else item
         return PairResult(
             target=target,
             mechanism=mechanism,
             outcome=outcome,
             confirmed=confirmed,
             reason=reason,
-            error=failure.error if failure else None,
-            retryable=failure.retryable if failure else False,
+            failure=failure,
             requests=requests,
             at=self._clock(),
         )
 
     def failed(
-        self, target: PairTarget, mechanism: Mechanism, failure: Failure, requests: int
+        self, target: PairTarget, mechanism: Mechanism, failure: Failure, requests: int = 0
     ) -> PairResult:
         """A FAILED result carrying ``failure``."""
         return self.result(
-            target,
-            mechanism,
+            (target, mechanism),
             Outcome.FAILED,
             False,
             reason=failure.reason,

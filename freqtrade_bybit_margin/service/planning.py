@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
+from freqtrade_bybit_margin.markets import Contract
 from freqtrade_bybit_margin.model import MarginMode, Mechanism, PairTarget
 from freqtrade_bybit_margin.service.reader import Exposure, PairState, margin_mode_of_account
 
@@ -20,8 +21,10 @@ __all__ = [
     "AccountStatus",
     "Action",
     "Decision",
+    "Located",
     "PairPlan",
     "Plan",
+    "at_target",
     "decide",
     "decide_account",
 ]
@@ -40,6 +43,20 @@ class Action(StrEnum):
     """Must not be written now (open position / order, or the account-wide step cannot run)."""
     UNKNOWN = "unknown"
     """The current state could not be read: nothing is written blindly."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """A target with its contract and the mechanism Bybit serves it by on this account, built
+    once per pass and carried through the survey, the decision and the writes."""
+
+    target: PairTarget
+    contract: Contract
+    mechanism: Mechanism
+
+    @property
+    def pair(self) -> str:
+        return self.target.pair
 
 
 @dataclass(frozen=True)
@@ -86,20 +103,16 @@ def at_target(target: PairTarget, state: PairState | None) -> bool:
     )
 
 
-def decide(
-    target: PairTarget,
-    mechanism: Mechanism,
-    state: PairState | None,
-    account: AccountModePlan | None,
-) -> Decision:
+def decide(item: Located, state: PairState | None, account: AccountModePlan | None) -> Decision:
     """
-    What to do for ``target`` given its current ``state``.
+    What to do for ``item``'s target given its current ``state``.
 
     For account-mode pairs the mode is the account's: it holds when ``account`` is NONE and will
     hold once the account-wide step (SWITCH) ran.
     :param state: None when it could not be read
     :param account: the account-wide step, for account-mode pairs
     """
+    target, mechanism = item.target, item.mechanism
     if state is None:
         return Decision(Action.UNKNOWN, "current margin mode and leverage could not be read")
     if at_target(target, state):

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from freqtrade_bybit_margin.constants import AccountMarginMode, Endpoint, TradeMode
-from freqtrade_bybit_margin.markets import Contract
+from freqtrade_bybit_margin.markets import Contract, finite_decimal
 from freqtrade_bybit_margin.model import MarginMode, Mechanism
 from freqtrade_bybit_margin.service.calls import Caller
 
@@ -48,9 +48,9 @@ class PairState:
 
     pair: str
     margin_mode: MarginMode | None
-    leverage: float | None
+    leverage: Decimal | None
     position_side: str = ""
-    position_size: float = 0.0
+    position_size: Decimal = Decimal(0)
     open_orders: int = 0
 
     @property
@@ -113,14 +113,6 @@ def margin_mode_of_trade_mode(value: Any) -> MarginMode | None:
     return MarginMode.ISOLATED if number == TradeMode.ISOLATED else MarginMode.CROSS
 
 
-def _number(value: Any) -> float | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return float(number) if number.is_finite() else None
-
-
 def state_of(
     contract: Contract,
     mechanism: Mechanism,
@@ -138,11 +130,11 @@ def state_of(
         mode = margin_mode_of_trade_mode(row.get("tradeMode"))
     else:
         mode = margin_mode_of_account(account_mode)
-    size = _number(row.get("size")) or 0.0
+    size = finite_decimal(row.get("size")) or Decimal(0)
     return PairState(
         pair=contract.pair,
         margin_mode=mode,
-        leverage=_number(row.get("leverage")) if row.get("leverage") not in (None, "") else None,
+        leverage=finite_decimal(row.get("leverage")),
         position_side=str(row.get("side") or "") if size > 0 else "",
         position_size=size,
         open_orders=open_orders,
@@ -162,7 +154,7 @@ class ExchangeReader:
     def account_info(self) -> tuple[int | None, str]:
         """``unifiedMarginStatus`` and ``marginMode`` of ``GET /v5/account/info``."""
         result = self._call.get(Endpoint.ACCOUNT_INFO, {}).get("result") or {}
-        status = _number(result.get("unifiedMarginStatus"))
+        status = finite_decimal(result.get("unifiedMarginStatus"))
         return (int(status) if status is not None else None), str(result.get("marginMode") or "")
 
     def exposure(self, groups: Iterable[tuple[str, str]]) -> Exposure:
@@ -173,7 +165,7 @@ class ExchangeReader:
                 Endpoint.POSITION_LIST, {"category": category, "settleCoin": settle, "limit": 200}
             )
             for row in positions:
-                if (_number(row.get("size")) or 0) > 0:
+                if (finite_decimal(row.get("size")) or 0) > 0:
                     found.positions[str(row["symbol"])] = row
             orders = self._paged(
                 Endpoint.ORDER_REALTIME, {"category": category, "settleCoin": settle, "limit": 50}
@@ -183,16 +175,16 @@ class ExchangeReader:
                 found.open_orders[symbol] = found.open_orders.get(symbol, 0) + 1
         return found
 
-    def leverages(self, category: str) -> dict[str, float | None]:
+    def leverages(self, category: str) -> dict[str, Decimal | None]:
         """
         Every symbol's leverage setting in one request, position or not.
 
         Hedge mode may give one row per side; a symbol whose rows disagree maps to None.
         """
         rows = self._paged(Endpoint.POSITION_SYMBOL_INFO, {"category": category})
-        found: dict[str, set[float | None]] = {}
+        found: dict[str, set[Decimal | None]] = {}
         for row in rows:
-            found.setdefault(str(row["symbol"]), set()).add(_number(row.get("leverage")))
+            found.setdefault(str(row["symbol"]), set()).add(finite_decimal(row.get("leverage")))
         return {symbol: next(iter(v)) if len(v) == 1 else None for symbol, v in found.items()}
 
     def position_row(self, contract: Contract) -> dict[str, Any] | None:

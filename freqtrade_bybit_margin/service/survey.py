@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import ccxt
 
+from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.constants import Category
 from freqtrade_bybit_margin.markets import Contract
 from freqtrade_bybit_margin.model import Mechanism
-from freqtrade_bybit_margin.service.classify import classify
 from freqtrade_bybit_margin.service.reader import ExchangeReader, Exposure, PairState, state_of
 
 
@@ -34,7 +35,7 @@ class Survey:
 
     exposure: Exposure
     account_mode: str | None = None
-    leverages: dict[str, float | None] = field(default_factory=dict)
+    leverages: dict[str, Decimal | None] = field(default_factory=dict)
 
 
 class Surveyor:
@@ -81,7 +82,7 @@ class Surveyor:
         orders = survey.exposure.open_orders.get(market_id, 0)
         return state_of(contract, mechanism, row, orders, survey.account_mode)
 
-    def _bulk_leverages(self, category: Category) -> dict[str, float | None]:
+    def _bulk_leverages(self, category: Category) -> dict[str, Decimal | None]:
         """One ``symbol-info`` read; on a refusal the pairs are read one by one from then on."""
         if not self._symbol_info_served:
             return {}

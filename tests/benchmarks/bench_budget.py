@@ -15,6 +15,7 @@ import argparse
 import threading
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -22,9 +23,8 @@ from rich.table import Table
 
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairResult, PairTarget
-from freqtrade_bybit_margin.service import MarginService
 from freqtrade_bybit_margin.simulator import BybitSimulator
-from tests.sim_clients import sim_client
+from tests.sim_clients import sim_client, sim_service
 
 
 #: Bybit's per-UID limit of the write every pair needs (set-leverage, 10/s).
@@ -67,10 +67,10 @@ def run(bots: int, pairs: int, latency_ms: float) -> Figures:
     lock = threading.Lock()
 
     def bot(exchange: Any, share: list[str]) -> None:
-        service = MarginService(exchange)
+        service = sim_service(exchange)
         service.account_type  # noqa: B018  (the probe is cached: no request)
         start.wait()
-        done = service.prepare([PairTarget(p, MarginMode.ISOLATED, 3) for p in share])
+        done = service.prepare([PairTarget(p, MarginMode.ISOLATED, Decimal("3")) for p in share])
         with lock:
             results.extend(done)
 

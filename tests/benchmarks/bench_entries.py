@@ -25,7 +25,7 @@ from rich.table import Table
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import BybitSimulator, ThreadedSimulatorServer
-from tests.strategy.conftest import PAIRS, bot_config
+from tests.bot.conftest import PAIRS, bot_config
 
 
 MARGIN = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)

@@ -15,18 +15,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import ccxt
 from rich.console import Console
 from rich.table import Table
 
+from freqtrade_bybit_margin.client.classify import is_not_modified
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
-from freqtrade_bybit_margin.service.classify import is_not_modified
-from freqtrade_bybit_margin.service.margin_service import MarginService
 from freqtrade_bybit_margin.simulator import BybitSimulator
-from tests.sim_clients import sim_client
+from tests.sim_clients import sim_client, sim_service
 
 
 WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
@@ -70,12 +70,12 @@ def per_pair_loop(exchange: Any, targets: list[PairTarget]) -> int:
 
 
 def service_run(exchange: Any, targets: list[PairTarget]) -> int:
-    return sum(result.confirmed for result in MarginService(exchange).prepare(targets))
+    return sum(result.confirmed for result in sim_service(exchange).prepare(targets))
 
 
 def plan_run(exchange: Any, targets: list[PairTarget]) -> int:
     """What ``freqtrade-bybit-margin plan`` asks the service: read-only."""
-    plan = MarginService(exchange).plan(targets)
+    plan = sim_service(exchange).plan(targets)
     return sum(p.action.value == "none" for p in plan.pairs)
 
 
@@ -92,10 +92,11 @@ def measure(
     )
     exchange = connect(sim, throttle=run is per_pair_loop)
     targets = [
-        PairTarget(f"S{i:03d}/USDT:USDT", MarginMode.ISOLATED, 3) for i in range(1, pairs + 1)
+        PairTarget(f"S{i:03d}/USDT:USDT", MarginMode.ISOLATED, Decimal("3"))
+        for i in range(1, pairs + 1)
     ]
     if warm:  # a restart: everything already holds
-        MarginService(exchange).prepare(targets)
+        sim_service(exchange).prepare(targets)
         time.sleep(1.1)  # let the simulator's rate-limit window drain
     start_seq = len(sim.journal)
     started = time.perf_counter()

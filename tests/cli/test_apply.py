@@ -58,6 +58,7 @@ def test_apply_uta2(sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFi
             "confirmed",
             "reason",
             "error",
+            "kind",
             "retryable",
             "requests",
         }

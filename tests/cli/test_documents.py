@@ -1,6 +1,8 @@
 """The ``--json`` contract: the keys and types of the plan / apply / status / error documents."""
 
+import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from freqtrade_bybit_margin.cli.documents import (
     SCHEMA_VERSION,
     Header,
     apply_document,
+    dump_json,
     error_document,
     plan_document,
     status_document,
@@ -18,6 +21,8 @@ from freqtrade_bybit_margin.cli.documents import (
 from freqtrade_bybit_margin.constants import AccountMarginMode
 from freqtrade_bybit_margin.model import (
     AccountType,
+    Failure,
+    FailureKind,
     MarginMode,
     Mechanism,
     Outcome,
@@ -67,6 +72,7 @@ APPLY_PAIR = {
     "confirmed": bool,
     "reason": str,
     "error": (str, type(None)),
+    "kind": (str, type(None)),
     "retryable": bool,
     "requests": int,
 }
@@ -92,25 +98,27 @@ def assert_shape(document: dict[str, Any], shape: dict[str, Any]) -> None:
 
 def roundtrip(document: dict[str, Any]) -> dict[str, Any]:
     """What a program reading stdout gets."""
-    loaded: dict[str, Any] = json.loads(json.dumps(document))
+    out = io.StringIO()
+    dump_json(document, out)
+    loaded: dict[str, Any] = json.loads(out.getvalue())
     return loaded
 
 
-TARGET = PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, 5.0)
+TARGET = PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, Decimal("5"))
 HEADER = Header("plan", AccountType.UTA2, "PORTFOLIO_MARGIN", "http://127.0.0.1:1", ("a note",))
 STEP = AccountModePlan("PORTFOLIO_MARGIN", AccountMarginMode.ISOLATED, Action.SWITCH)
 
 
 def _plan() -> Plan:
-    state = PairState("BTC/USDT:USDT", None, 10.0)
-    busy = PairState("ETH/USDT:USDT", MarginMode.CROSS, 10.0, "Buy", 0.5, 1)
+    state = PairState("BTC/USDT:USDT", None, Decimal(10))
+    busy = PairState("ETH/USDT:USDT", MarginMode.CROSS, Decimal(10), "Buy", Decimal("0.5"), 1)
     status = AccountStatus(AccountType.UTA2, "PORTFOLIO_MARGIN", [state, busy], ("ETHUSDT",))
-    eth = PairTarget("ETH/USDT:USDT", MarginMode.ISOLATED, 4.0)
+    eth = PairTarget("ETH/USDT:USDT", MarginMode.ISOLATED, Decimal("4"))
     pairs = [
         PairPlan(TARGET, Mechanism.ACCOUNT_MODE, state, Action.SWITCH),
         PairPlan(eth, Mechanism.ACCOUNT_MODE, busy, Action.BLOCKED, busy.busy_reason),
         PairPlan(
-            PairTarget("SOL/USDT:USDT", MarginMode.ISOLATED, 3.0),
+            PairTarget("SOL/USDT:USDT", MarginMode.ISOLATED, Decimal("3")),
             Mechanism.ACCOUNT_MODE,
             None,
             Action.UNKNOWN,
@@ -139,7 +147,14 @@ def test_plan_document_contract() -> None:
 def test_apply_document_contract() -> None:
     results = [
         PairResult(TARGET, Mechanism.ACCOUNT_MODE, Outcome.CHANGED, True, requests=1),
-        PairResult(TARGET, Mechanism.ACCOUNT_MODE, Outcome.FAILED, False, "refused", "BadRequest"),
+        PairResult(
+            TARGET,
+            Mechanism.ACCOUNT_MODE,
+            Outcome.FAILED,
+            False,
+            "refused",
+            Failure(FailureKind.REFUSED, "refused", 110013, "BadRequest"),
+        ),
     ]
     doc = roundtrip(apply_document(HEADER, results, None))
 
@@ -148,6 +163,8 @@ def test_apply_document_contract() -> None:
         assert_shape(row, APPLY_PAIR)
     assert doc["summary"] == {"changed": 1, "unchanged": 0, "skipped": 0, "failed": 1}
     assert doc["ok"] is False
+    assert (doc["pairs"][1]["error"], doc["pairs"][1]["kind"]) == ("BadRequest", "refused")
+    assert doc["pairs"][1]["retryable"] is False
 
 
 def test_status_document_contract() -> None:

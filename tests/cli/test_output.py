@@ -2,6 +2,7 @@
 
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pytest
 from rich.console import Console
@@ -66,20 +67,20 @@ def _plan() -> Plan:
     ]
     pairs = [
         PairPlan(
-            PairTarget(PAIRS[0], MarginMode.ISOLATED, 5.0),
+            PairTarget(PAIRS[0], MarginMode.ISOLATED, Decimal("5")),
             Mechanism.ACCOUNT_MODE,
             states[0],
             Action.SWITCH,
         ),
         PairPlan(
-            PairTarget(PAIRS[1], MarginMode.ISOLATED, 2.5),
+            PairTarget(PAIRS[1], MarginMode.ISOLATED, Decimal("2.5")),
             Mechanism.ACCOUNT_MODE,
             states[1],
             Action.BLOCKED,
             states[1].busy_reason,
         ),
         PairPlan(
-            PairTarget(PAIRS[2], MarginMode.ISOLATED, 3.0),
+            PairTarget(PAIRS[2], MarginMode.ISOLATED, Decimal("3")),
             Mechanism.SWITCH_ISOLATED,
             None,
             Action.UNKNOWN,
@@ -117,7 +118,7 @@ def test_plan_table_fits_80_columns() -> None:
 
 
 def test_result_table_fits_80_columns() -> None:
-    target = PairTarget("1000PEPE/USDT:USDT", MarginMode.ISOLATED, 12.34)
+    target = PairTarget("1000PEPE/USDT:USDT", MarginMode.ISOLATED, Decimal("12.34"))
     results = [
         PairResult(target, Mechanism.ACCOUNT_MODE, Outcome.FAILED, False, LONG_REASON),
         PairResult(target, Mechanism.SWITCH_ISOLATED, Outcome.CHANGED, True),
@@ -174,6 +175,6 @@ def test_account_mode_line(action: Action, expected: str) -> None:
 
 
 def test_result_summary_is_singular_for_one_pair() -> None:
-    target = PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, 5.0)
+    target = PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, Decimal("5"))
     result = PairResult(target, Mechanism.SWITCH_ISOLATED, Outcome.UNCHANGED, True)
     assert result_summary([result]) == "1/1 pair confirmed (1 unchanged)."

@@ -4,9 +4,11 @@ import re
 import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import freqtrade_bybit_margin
 from freqtrade_bybit_margin import __version__
 from freqtrade_bybit_margin.cli.app import main
 from freqtrade_bybit_margin.demo import run as demo
@@ -69,9 +71,13 @@ def test_readme_and_help_agree_on_the_demo_time_limits(capsys: pytest.CaptureFix
 
 
 def test_python_dash_m(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m freqtrade_bybit_margin`` in-process. By path: pytest imports the package
+    through its assertion-rewriting hook (it is a pytest plugin's package), whose loader
+    ``runpy.run_module`` cannot run; the process itself is tested below."""
     monkeypatch.setattr("sys.argv", ["freqtrade-bybit-margin", "--version"])
+    main_file = Path(freqtrade_bybit_margin.__file__).with_name("__main__.py")
     with pytest.raises(SystemExit) as stop:
-        runpy.run_module("freqtrade_bybit_margin", run_name="__main__")
+        runpy.run_path(str(main_file), run_name="__main__")
     assert stop.value.code == 0
     assert __version__ in capsys.readouterr().out
 

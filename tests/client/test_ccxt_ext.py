@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
 import logging
 import subprocess
@@ -15,7 +16,7 @@ import ccxt
 import pytest
 import requests_mock
 
-from freqtrade_bybit_margin import install, switch_margin_mode, switch_margin_mode_async
+from freqtrade_bybit_margin import install
 from freqtrade_bybit_margin.markets import contract_of, format_leverage, serves_switch_isolated
 from freqtrade_bybit_margin.model import AccountType
 from freqtrade_bybit_margin.simulator import BybitSimulator
@@ -351,13 +352,15 @@ def test_account_probe_runs_through_ccxt_when_not_cached(wire: Any) -> None:
     assert sorted(paths) == ["/v5/account/info", "/v5/user/query-api"]
 
 
-def test_install_is_idempotent_and_returns_the_instance() -> None:
-    exchange = sync_bybit(AccountType.CLASSIC)
-    assert install(exchange) is exchange
-    first = exchange.switch_margin_mode
-    assert install(exchange) is exchange
-    assert exchange.switch_margin_mode.__func__ is first.__func__
-    assert exchange.switchMarginMode.__func__ is switch_margin_mode
+def test_install_is_idempotent_and_returns_the_instance(classic: Any, wire: Any) -> None:
+    assert install(classic) is classic
+    assert install(classic) is classic
+
+    snake = classic.switch_margin_mode("isolated", "ETH/USDT:USDT", {"leverage": 5})
+    camel = classic.switchMarginMode("isolated", "ETH/USDT:USDT", {"leverage": 5})
+
+    assert snake == camel
+    assert [r.path for r in wire.request_history] == ["/v5/position/switch-isolated"] * 2
 
 
 @pytest.mark.parametrize("other", [ccxt.binance(), object(), None])
@@ -381,22 +384,30 @@ def test_secret_never_appears_in_errors_or_logs(
     assert API_SECRET not in caplog.text
 
 
-def test_importing_the_package_stays_light() -> None:
-    """No freqtrade, requests-mock or aiohttp for importing the package, its simulator or the
-    pytest plugin (loaded in every pytest run of anyone who installs the package)."""
-    code = (
-        "import sys, freqtrade_bybit_margin, freqtrade_bybit_margin.simulator.pytest_plugin,"
-        " freqtrade_bybit_margin.compat, freqtrade_bybit_margin.service;"
-        "print(sorted(m for m in ('freqtrade', 'requests_mock', 'aiohttp') if m in sys.modules))"
-    )
+@pytest.mark.parametrize(
+    ("modules", "absent"),
+    [
+        # the package root, its simulator and the pytest plugin (loaded in every pytest run of
+        # anyone who installs the package): vocabulary only
+        (
+            "freqtrade_bybit_margin, freqtrade_bybit_margin.simulator.pytest_plugin, "
+            "freqtrade_bybit_margin.compat",
+            ("ccxt", "freqtrade", "requests_mock", "aiohttp", "rich"),
+        ),
+        # the service: ccxt's sync client, no freqtrade
+        ("freqtrade_bybit_margin.service", ("freqtrade", "requests_mock", "aiohttp")),
+    ],
+)
+def test_importing_the_package_stays_light(modules: str, absent: tuple[str, ...]) -> None:
+    code = f"import sys, {modules}; print(sorted(m for m in {absent!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_install_on_an_async_instance_binds_the_awaitable() -> None:
     exchange = install(async_bybit(AccountType.CLASSIC))
-    assert exchange.switch_margin_mode.__func__ is switch_margin_mode_async
-    assert exchange.switchMarginMode.__func__ is switch_margin_mode_async
+    assert inspect.iscoroutinefunction(exchange.switch_margin_mode)
+    assert inspect.iscoroutinefunction(exchange.switchMarginMode)
 
 
 @pytest.mark.parametrize("start", ["3", "12.34"])

@@ -15,13 +15,13 @@ import freqtrade
 import pytest
 from freqtrade.exchange import Exchange
 
+from freqtrade_bybit_margin.client.rest import sign_api
 from freqtrade_bybit_margin.compat import (
     CCXT_BYBIT_NEEDS,
     SUPPORTED_CCXT,
     SUPPORTED_FREQTRADE,
     release_tuple,
     runtime_problem,
-    sign_api,
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
@@ -21,15 +22,15 @@ from freqtrade_bybit_margin.model import MarginMode, PairTarget
 from freqtrade_bybit_margin.service import MarginService, RetryPolicy
 from freqtrade_bybit_margin.service.memory import Backoff
 from freqtrade_bybit_margin.simulator import BybitSimulator
-from tests.sim_clients import sim_client
+from tests.sim_clients import sim_client, sim_service
 
 
 WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
 TARGETS = [
-    PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, 5.0),
-    PairTarget("ETH/USDT:USDT", MarginMode.ISOLATED, 4.0),
-    PairTarget("SOL/USDT:USDT", MarginMode.ISOLATED, 3.0),
-    PairTarget("XRP/USDT:USDT", MarginMode.ISOLATED, 2.0),
+    PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, Decimal("5")),
+    PairTarget("ETH/USDT:USDT", MarginMode.ISOLATED, Decimal("4")),
+    PairTarget("SOL/USDT:USDT", MarginMode.ISOLATED, Decimal("3")),
+    PairTarget("XRP/USDT:USDT", MarginMode.ISOLATED, Decimal("2")),
 ]
 SYMBOL = {t.pair: t.pair.split("/")[0] + "USDT" for t in TARGETS}
 #: retries kept short so the suite is quick; the shapes are the production ones
@@ -94,7 +95,7 @@ def play(
 ) -> Run:
     """Startup, then ``loops`` of maintenance + one entry attempt per pair not yet entered."""
     exchange = connect(sim)
-    svc = service or MarginService(exchange, retry=RETRY, backoff=BACKOFF)
+    svc = service or sim_service(exchange, retry=RETRY, backoff=BACKOFF)
     run = Run(sim)
     run.confirmed_at_startup = sum(r.confirmed for r in svc.prepare(TARGETS))
     entered: set[str] = set()
@@ -220,7 +221,7 @@ def run_scenario(scenario: Scenario) -> Run:
     if scenario.account == "uta2":
         sim.set_account_margin_mode("REGULAR_MARGIN")
     scenario.inject(sim)
-    svc = MarginService(connect(sim), retry=RETRY, backoff=BACKOFF)
+    svc = sim_service(connect(sim), retry=RETRY, backoff=BACKOFF)
     _SIM_OF[id(svc)] = sim
     try:
         return play(sim, between=scenario.between, max_age=scenario.max_age, service=svc)

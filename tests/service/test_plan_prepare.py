@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from freqtrade_bybit_margin.constants import Endpoint
-from freqtrade_bybit_margin.model import MarginMode, Mechanism, Outcome, PairTarget
-from freqtrade_bybit_margin.service import Action, MarginService, RetryPolicy
+from freqtrade_bybit_margin.model import FailureKind, MarginMode, Mechanism, Outcome, PairTarget
+from freqtrade_bybit_margin.service import Action, RetryPolicy
 from freqtrade_bybit_margin.simulator import BybitSimulator
-from tests.sim_clients import sim_client
+from tests.sim_clients import sim_client, sim_service
 
 
 ISO = MarginMode.ISOLATED
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02, deadline=2.0)
 MIXED = [
-    PairTarget("BTC/USDT:USDT", ISO, 5.0),  # linear USDT: already right
-    PairTarget("ETH/USDT:USDT", ISO, 4.0),  # linear USDT: to switch
-    PairTarget("SOL/USDT:USDT", ISO, 3.0),  # open position at other settings
-    PairTarget("BTC/USD:BTC", ISO, 2.0),  # inverse
-    PairTarget("BTC/USD:USDC", ISO, 2.0),  # linear, USDC-settled
+    PairTarget("BTC/USDT:USDT", ISO, Decimal("5")),  # linear USDT: already right
+    PairTarget("ETH/USDT:USDT", ISO, Decimal("4")),  # linear USDT: to switch
+    PairTarget("SOL/USDT:USDT", ISO, Decimal("3")),  # open position at other settings
+    PairTarget("BTC/USD:BTC", ISO, Decimal("2")),  # inverse
+    PairTarget("BTC/USD:USDC", ISO, Decimal("2")),  # linear, USDC-settled
 ]
 #: What prepare's outcome must be for what plan said.
 AGREES = {
@@ -39,7 +41,7 @@ def seeded(account: str) -> BybitSimulator:
 @pytest.mark.parametrize("account", ["classic", "uta1", "uta2"])
 def test_plan_and_prepare_agree_on_every_pair_of_a_mixed_whitelist(account: str) -> None:
     sim = seeded(account)
-    service = MarginService(sim_client(sim), retry=FAST)
+    service = sim_service(sim_client(sim), retry=FAST)
 
     plan = service.plan(MIXED)
     results = service.prepare(MIXED)
@@ -57,7 +59,7 @@ def test_classic_plans_and_prepares_a_usdc_contract_the_way_bybit_serves_it() ->
     """Classic switch-isolated served USDT perpetuals and inverse only: a USDC-settled linear
     contract is never sent there (it went to switch-isolated, then NotSupported, before)."""
     sim = seeded("classic")
-    service = MarginService(sim_client(sim), retry=FAST)
+    service = sim_service(sim_client(sim), retry=FAST)
 
     plan = service.plan(MIXED)
     results = {r.pair: r for r in service.prepare(MIXED)}
@@ -72,5 +74,7 @@ def test_classic_plans_and_prepares_a_usdc_contract_the_way_bybit_serves_it() ->
     }
     assert results["BTC/USD:USDC"].mechanism is Mechanism.ACCOUNT_MODE
     assert sim.requests(path=Endpoint.SWITCH_ISOLATED, symbol="BTCPERP") == []
-    assert results["BTC/USD:USDC"].error != "NotSupported"
+    failure = results["BTC/USD:USDC"].failure
+    assert failure is not None
+    assert failure.kind is FailureKind.BLOCKED  # by the open SOL position, account-wide
     assert {results[p].outcome for p in ("ETH/USDT:USDT", "BTC/USD:BTC")} == {Outcome.CHANGED}

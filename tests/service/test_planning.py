@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from freqtrade_bybit_margin.constants import AccountMarginMode
+from freqtrade_bybit_margin.constants import AccountMarginMode, Category
+from freqtrade_bybit_margin.markets import Contract
 from freqtrade_bybit_margin.model import MarginMode, Mechanism, PairTarget
-from freqtrade_bybit_margin.service.planning import Action, decide, decide_account
+from freqtrade_bybit_margin.service.planning import Action, Located, decide, decide_account
 from freqtrade_bybit_margin.service.reader import Exposure, PairState
 
 
 ISO, CROSS = MarginMode.ISOLATED, MarginMode.CROSS
-TARGET = PairTarget("BTC/USDT:USDT", ISO, 5.0)
-SWITCH, ACCOUNT = Mechanism.SWITCH_ISOLATED, Mechanism.ACCOUNT_MODE
+TARGET = PairTarget("BTC/USDT:USDT", ISO, Decimal(5))
+BTC = Contract("BTC/USDT:USDT", "BTCUSDT", Category.LINEAR, "USDT")
+SWITCH = Located(TARGET, BTC, Mechanism.SWITCH_ISOLATED)
+ACCOUNT = Located(TARGET, BTC, Mechanism.ACCOUNT_MODE)
 
 
 def state(mode: MarginMode | None, leverage: float | None, size: float = 0.0) -> PairState:
-    return PairState("BTC/USDT:USDT", mode, leverage, "Buy" if size else "", size)
+    lev = None if leverage is None else Decimal(str(leverage))
+    return PairState("BTC/USDT:USDT", mode, lev, "Buy" if size else "", Decimal(str(size)))
 
 
 @pytest.mark.parametrize(
@@ -35,7 +41,7 @@ def state(mode: MarginMode | None, leverage: float | None, size: float = 0.0) ->
 def test_switch_isolated_pairs(
     current: PairState | None, action: Action, write_mode: bool, write_leverage: bool
 ) -> None:
-    decision = decide(TARGET, SWITCH, current, None)
+    decision = decide(SWITCH, current, None)
     assert (decision.action, decision.write_mode, decision.write_leverage) == (
         action,
         write_mode,
@@ -51,10 +57,10 @@ def test_account_mode_pairs_follow_the_account_step() -> None:
     assert holds is not None
     assert (switch.action, holds.action) == (Action.SWITCH, Action.NONE)
 
-    assert decide(TARGET, ACCOUNT, state(ISO, 5.0), holds).action is Action.NONE
-    after_switch = decide(TARGET, ACCOUNT, state(CROSS, 5.0), switch)
+    assert decide(ACCOUNT, state(ISO, 5.0), holds).action is Action.NONE
+    after_switch = decide(ACCOUNT, state(CROSS, 5.0), switch)
     assert (after_switch.action, after_switch.write_leverage) == (Action.SWITCH, False)
-    other = decide(TARGET, ACCOUNT, state(CROSS, 2.0), switch)
+    other = decide(ACCOUNT, state(CROSS, 2.0), switch)
     assert (other.action, other.write_mode, other.write_leverage) == (Action.SWITCH, False, True)
 
 
@@ -67,7 +73,7 @@ def test_the_account_step_is_blocked_by_any_open_position_and_says_so() -> None:
     assert plan.target is AccountMarginMode.ISOLATED
     assert "PORTFOLIO_MARGIN -> ISOLATED_MARGIN" in plan.announcement
     assert "every position and bot on this account" in plan.announcement
-    blocked = decide(TARGET, ACCOUNT, state(None, 5.0), plan)
+    blocked = decide(ACCOUNT, state(None, 5.0), plan)
     assert (blocked.action, blocked.reason) == (Action.BLOCKED, plan.reason)
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import ccxt
 import pytest
 
+from freqtrade_bybit_margin.client.rest import signed
 from freqtrade_bybit_margin.constants import Category, Endpoint
 from freqtrade_bybit_margin.markets import Contract
-from freqtrade_bybit_margin.rest import signed
 from freqtrade_bybit_margin.service.reader import ExchangeReader
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import (
     AccountType,
+    FailureKind,
     MarginMode,
     Mechanism,
     Outcome,
@@ -16,7 +18,7 @@ from freqtrade_bybit_margin.model import (
 )
 from freqtrade_bybit_margin.service import Action, MarginService, RetryPolicy
 from freqtrade_bybit_margin.simulator import BybitSimulator
-from tests.sim_clients import sim_client
+from tests.sim_clients import sim_client, sim_service
 
 
 ISO = MarginMode.ISOLATED
@@ -29,7 +31,7 @@ def connect(sim: BybitSimulator) -> Any:
 
 
 def service(sim: BybitSimulator, **kwargs: Any) -> MarginService:
-    return MarginService(connect(sim), retry=FAST, **kwargs)
+    return sim_service(connect(sim), retry=FAST, **kwargs)
 
 
 def targets(*spec: tuple[str, float]) -> list[PairTarget]:
@@ -306,12 +308,13 @@ def test_rate_limit_waits_are_bounded_by_the_deadline() -> None:
     sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=RetCode.TOO_MANY_VISITS, times=None)
     policy = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=0.5)
 
-    [result] = MarginService(connect(sim), retry=policy).prepare(THREE[:1])
+    [result] = sim_service(connect(sim), retry=policy).prepare(THREE[:1])
 
-    assert (result.outcome, result.retryable, result.error) == (
+    assert result.failure is not None
+    assert (result.outcome, result.retryable, result.failure.kind) == (
         Outcome.FAILED,
         True,
-        "RateLimitExceeded",
+        FailureKind.RATE_LIMITED,
     )
     assert 1 <= len(sim.requests(path=Endpoint.SET_LEVERAGE)) <= 3
 
@@ -323,7 +326,7 @@ def test_fatal_failure_is_not_retried() -> None:
     results = service(sim).prepare(THREE)
 
     assert all(r.outcome is Outcome.FAILED and not r.retryable for r in results)
-    assert {r.error for r in results} == {"PermissionDenied"}
+    assert {r.failure.kind for r in results if r.failure} == {FailureKind.PERMISSION}
     assert len(sim.requests(path=Endpoint.SET_LEVERAGE)) == 3
 
 
@@ -357,7 +360,7 @@ def test_unreadable_positions_mean_no_switch_at_all() -> None:
 def test_unknown_pair_fails_alone() -> None:
     sim = BybitSimulator(account_type="classic")
     results = service(sim).prepare(targets(("NOPE/USDT:USDT", 3), ("BTC/USDT:USDT", 5)))
-    assert [(r.outcome, r.error) for r in results] == [
+    assert [(r.outcome, r.failure and r.failure.exception) for r in results] == [
         (Outcome.FAILED, "BadSymbol"),
         (Outcome.CHANGED, None),
     ]
@@ -368,7 +371,7 @@ def test_unknown_pair_fails_alone() -> None:
 
 def test_sixty_pairs_stay_under_the_per_uid_limit() -> None:
     sim = BybitSimulator(account_type="uta2", rate_limits=True, extra_linear_symbols=60)
-    pairs = [PairTarget(f"S{i:03d}/USDT:USDT", ISO, 2) for i in range(1, 61)]
+    pairs = [PairTarget(f"S{i:03d}/USDT:USDT", ISO, Decimal("2")) for i in range(1, 61)]
 
     results = service(sim, max_workers=8).prepare(pairs)
 
@@ -387,7 +390,7 @@ def test_entry_gate_answers_from_memory() -> None:
     before = len(sim.journal)
 
     assert svc.is_confirmed(THREE[0])
-    assert not svc.is_confirmed(PairTarget("BTC/USDT:USDT", ISO, 6))
+    assert not svc.is_confirmed(PairTarget("BTC/USDT:USDT", ISO, Decimal("6")))
     assert not svc.is_confirmed(THREE[1])
     assert svc.result_for("ETH/USDT:USDT") is None
     assert len(sim.journal) == before

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 from typing import Any
 
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairResult, PairTarget
-from freqtrade_bybit_margin.service import MarginService
 from freqtrade_bybit_margin.simulator import BybitSimulator
-from tests.sim_clients import sim_client
+from tests.sim_clients import sim_client, sim_service
 
 
 def test_three_clients_on_one_uid_confirm_all_sixty_pairs() -> None:
@@ -28,10 +28,12 @@ def test_three_clients_on_one_uid_confirm_all_sixty_pairs() -> None:
     results: list[PairResult] = []
 
     def bot(exchange: Any, share: list[str]) -> None:
-        service = MarginService(exchange)
+        service = sim_service(exchange)
         service.account_type  # noqa: B018  (cached probe: no request)
         start.wait()
-        results.extend(service.prepare([PairTarget(p, MarginMode.ISOLATED, 3) for p in share]))
+        results.extend(
+            service.prepare([PairTarget(p, MarginMode.ISOLATED, Decimal("3")) for p in share])
+        )
 
     threads = [
         threading.Thread(target=bot, args=(client, names[k::3])) for k, client in enumerate(clients)

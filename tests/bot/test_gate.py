@@ -1,17 +1,27 @@
-"""The entry-gate policy (``gate.py``) on its own: no freqtrade, no exchange, a fake clock."""
+"""The entry-gate policy (``bot/gate.py``) on its own: no freqtrade, no exchange, a fake clock."""
 
 import logging
+from decimal import Decimal
 
 import pytest
 
+from freqtrade_bybit_margin.bot.gate import EntryGate, LogOnce
 from freqtrade_bybit_margin.config import OnFailure
-from freqtrade_bybit_margin.gate import EntryGate, LogOnce, is_fresh
-from freqtrade_bybit_margin.model import MarginMode, Mechanism, Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.model import (
+    Failure,
+    FailureKind,
+    MarginMode,
+    Mechanism,
+    Outcome,
+    PairResult,
+    PairTarget,
+)
 
 
 pytestmark = pytest.mark.compat
 
-BTC = PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, 5.0)
+BTC = PairTarget("BTC/USDT:USDT", MarginMode.ISOLATED, Decimal(5))
+NOW = 1000.0
 
 
 class FakeClock:
@@ -28,16 +38,16 @@ def result(
     confirmed: bool = True,
     outcome: Outcome = Outcome.CHANGED,
     reason: str = "",
-    retryable: bool = False,
-    at: float = 1000.0,
+    at: float = NOW,
 ) -> PairResult:
+    failure = None if confirmed else Failure(FailureKind.REFUSED, reason)
     return PairResult(
         target=target,
         mechanism=Mechanism.SWITCH_ISOLATED,
         outcome=outcome,
         confirmed=confirmed,
         reason=reason,
-        retryable=retryable,
+        failure=failure,
         at=at,
     )
 
@@ -74,34 +84,34 @@ def test_log_once_memory_is_bounded_by_keys_not_by_text() -> None:
     say = LogOnce(logging.getLogger("t"), ttl=3600, maxsize=3, clock=FakeClock())
     for n in range(100):
         say(("refused", "BTC"), logging.DEBUG, f"attempt {n}")
-    assert len(say._said) == 1
-    for pair in ("A", "B", "C", "D"):
-        say(("refused", pair), logging.DEBUG, "x")
-    assert len(say._said) == 3
-    # the least recently said key ("BTC", then "A") was forgotten first: "A" is said again
-    assert say(("refused", "A"), logging.DEBUG, "x") is True
-    assert say(("refused", "D"), logging.DEBUG, "x") is False
+    # 100 texts under one key took one place: two more keys keep it remembered ...
+    say(("refused", "A"), logging.DEBUG, "x")
+    say(("refused", "B"), logging.DEBUG, "x")
+    assert say(("refused", "BTC"), logging.DEBUG, "attempt 99") is False
+    # ... a fourth key pushes out the least recently said one (BTC), which is said again
+    say(("refused", "C"), logging.DEBUG, "x")
+    assert say(("refused", "BTC"), logging.DEBUG, "attempt 99") is True
+    assert say(("refused", "C"), logging.DEBUG, "x") is False
 
 
-# -- is_fresh --------------------------------------------------------------------------------
+# -- PairResult.confirms (THE freshness rule) ------------------------------------------------
 
 
-def test_is_fresh_needs_exactly_the_target_confirmed_within_max_age() -> None:
-    assert is_fresh(result(at=1000), BTC, 60, now=1060)
-    assert not is_fresh(result(at=1000), BTC, 60, now=1060.5)
-    assert not is_fresh(None, BTC, 60, now=1000)
-    assert not is_fresh(result(confirmed=False), BTC, 60, now=1000)
-    other_leverage = PairTarget(BTC.pair, MarginMode.ISOLATED, 4.0)
-    assert not is_fresh(result(), other_leverage, 60, now=1000)
-    other_mode = PairTarget(BTC.pair, MarginMode.CROSS, 5.0)
-    assert not is_fresh(result(), other_mode, 60, now=1000)
+def test_confirms_needs_exactly_the_target_confirmed_within_max_age() -> None:
+    assert result(at=1000).confirms(BTC, 1060, 60)
+    assert not result(at=1000).confirms(BTC, 1060.5, 60)
+    assert not result(confirmed=False).confirms(BTC, 1000, 60)
+    assert not result().confirms(PairTarget(BTC.pair, MarginMode.ISOLATED, Decimal(4)), 1000, 60)
+    assert not result().confirms(PairTarget(BTC.pair, MarginMode.CROSS, Decimal(5)), 1000, 60)
+    # the leverage compares as a number: 5 and 5.0 are one target
+    assert result().confirms(PairTarget(BTC.pair, MarginMode.ISOLATED, Decimal("5.0")), 1000, 60)
 
 
 # -- EntryGate -------------------------------------------------------------------------------
 
 
 def test_block_allows_a_confirmed_pair_silently() -> None:
-    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, result())
+    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, result(), NOW, 60)
     assert verdict.allowed
     assert verdict.message == ""
 
@@ -110,7 +120,8 @@ def test_block_allows_a_confirmed_pair_silently() -> None:
     ("given", "why"),
     [
         (None, "not prepared yet"),
-        (result(PairTarget(BTC.pair, MarginMode.ISOLATED, 3.0)), "not prepared yet"),
+        (result(PairTarget(BTC.pair, MarginMode.ISOLATED, Decimal(3))), "not prepared yet"),
+        (result(at=NOW - 61), "last confirmed 61 s ago, more than 60 s"),
         (
             result(confirmed=False, outcome=Outcome.FAILED, reason="110013 risk limit"),
             "failed: 110013 risk limit",
@@ -118,7 +129,7 @@ def test_block_allows_a_confirmed_pair_silently() -> None:
     ],
 )
 def test_block_refuses_with_the_reason_and_notifies(given: PairResult | None, why: str) -> None:
-    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, given)
+    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, given, NOW, 60)
     assert not verdict.allowed
     assert verdict.notify
     assert verdict.level == logging.WARNING
@@ -130,7 +141,7 @@ def test_block_refuses_with_the_reason_and_notifies(given: PairResult | None, wh
 
 
 def test_warn_allows_with_a_warning_and_no_rpc() -> None:
-    verdict = EntryGate(OnFailure.WARN).judge(BTC, None)
+    verdict = EntryGate(OnFailure.WARN).judge(BTC, None, NOW, 60)
     assert verdict.allowed
     assert not verdict.notify
     assert verdict.level == logging.WARNING

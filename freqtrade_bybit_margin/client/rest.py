@@ -9,22 +9,25 @@ public ``sign`` + ``fetch`` (what ``fetch2`` does after its throttle) rather tha
 methods.
 
 The headers: ccxt keeps only the last response's headers per instance, which threads overwrite.
-:class:`HeaderTap` adds one response hook to the instance's ``requests`` session that keeps them
-per thread, so each caller reads the headers of its own answer.
+:class:`HeaderTap` is one response hook on the instance's ``requests`` session that keeps them
+per thread, so each caller reads the headers of its own answer. Whoever owns the client
+installs it (the CLI on its own client; on the bot's client, the freqtrade glue's guarded
+module), never the service.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from freqtrade_bybit_margin.answers import require_ok
-from freqtrade_bybit_margin.compat import sign_api
+from freqtrade_bybit_margin.client.answers import require_ok
 from freqtrade_bybit_margin.constants import Endpoint
 
 
-__all__ = ["HeaderTap", "signed"]
+__all__ = ["HeaderTap", "sign_api", "signed"]
 
 
 def signed(exchange: Any, method: str, endpoint: Endpoint, params: Mapping[str, Any]) -> Any:
@@ -52,7 +55,7 @@ def signed(exchange: Any, method: str, endpoint: Endpoint, params: Mapping[str, 
 class HeaderTap:
     """The response headers of the last answer each thread received on one ccxt instance.
 
-    Use :meth:`on` to get the instance's tap (one per instance, installed once).
+    :meth:`on` installs the instance's tap (one per instance, installed once) and returns it.
     """
 
     _ATTRIBUTE = "_bybit_margin_header_tap"
@@ -82,3 +85,28 @@ class HeaderTap:
         headers: dict[str, str] = getattr(self._local, "headers", None) or {}
         self._local.headers = None
         return headers
+
+
+def sign_api(exchange: Any, name: str) -> Any:
+    """
+    The ``api`` argument of ``exchange.sign(path, api, method, params)`` on the running ccxt.
+
+    ccxt 4.5.89 changed it from a string (``"private"``, ccxt <= 4.5.88) to a list
+    (``["private"]``); the other form fails inside bybit's ``sign`` (``TypeError: unhashable
+    type: 'list'`` on the older ccxt).
+    :param exchange: a ccxt exchange instance (or class)
+    :param name: ``"public"`` or ``"private"``
+    :return: ``name`` or ``[name]``, whichever this ccxt's ``sign`` takes
+    """
+    klass = exchange if isinstance(exchange, type) else type(exchange)
+    return [name] if _sign_takes_list(klass) else name
+
+
+@functools.cache
+def _sign_takes_list(klass: Any) -> bool:
+    """True when ``klass.sign``'s ``api`` parameter defaults to a list (ccxt >= 4.5.89)."""
+    try:
+        default = inspect.signature(klass.sign).parameters["api"].default
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return True  # the current form
+    return isinstance(default, list)

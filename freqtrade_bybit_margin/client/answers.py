@@ -14,14 +14,8 @@ from typing import Any
 
 import ccxt
 
-from freqtrade_bybit_margin.constants import RetCode
 
-
-__all__ = ["NOT_MODIFIED", "error_body", "require_ok", "ret_code_of"]
-
-#: "Already there" answers: the target holds, nothing changed (110026 margin mode, 110043
-#: leverage). https://bybit-exchange.github.io/docs/v5/error
-NOT_MODIFIED = frozenset({RetCode.MARGIN_MODE_NOT_MODIFIED, RetCode.LEVERAGE_NOT_MODIFIED})
+__all__ = ["error_body", "require_ok", "ret_code_of"]
 
 
 def require_ok(response: Any, what: str) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """
 The entry gate's policy: may an entry on a pair go ahead, what is the user told, how often.
 
-No freqtrade import and an injected clock: the mixin (:mod:`freqtrade_bybit_margin.strategy`)
-feeds it the service's results and carries out its verdicts (log, RPC, answer to freqtrade).
+No freqtrade import and an injected clock: the live controller (:mod:`.live`) feeds it the
+service's results and the mixin carries out its verdicts (log, RPC, answer to freqtrade).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from freqtrade_bybit_margin.config import OnFailure
+from freqtrade_bybit_margin.markets import fmt_leverage
 from freqtrade_bybit_margin.model import PairResult, PairTarget
-from freqtrade_bybit_margin.report import fmt_leverage
 
 
-__all__ = ["EntryGate", "LogOnce", "Verdict", "is_fresh"]
+__all__ = ["EntryGate", "LogOnce", "Verdict"]
 
 Clock = Callable[[], float]
 
@@ -93,23 +93,6 @@ class Verdict:
     notify: bool = False
 
 
-def is_fresh(result: PairResult | None, target: PairTarget, max_age: float, now: float) -> bool:
-    """
-    True when ``result`` confirmed exactly ``target`` at most ``max_age`` seconds before ``now``.
-
-    :param result: the service's last result for the pair (None: never prepared)
-    :param target: margin mode and leverage asked for
-    :param max_age: seconds a confirmation is trusted
-    :param now: the current time, on the clock ``result.at`` was taken with
-    """
-    return (
-        result is not None
-        and result.confirmed
-        and result.target == target
-        and now - result.at <= max_age
-    )
-
-
 class EntryGate:
     """
     ``on_failure`` as verdicts: under ``block`` an entry on a pair that is not confirmed at its
@@ -122,17 +105,23 @@ class EntryGate:
     def __init__(self, on_failure: OnFailure) -> None:
         self.on_failure = on_failure
 
-    def judge(self, target: PairTarget, result: PairResult | None) -> Verdict:
+    def judge(
+        self, target: PairTarget, result: PairResult | None, now: float, max_age: float
+    ) -> Verdict:
         """
         The verdict for an entry at ``target``, from the service's answer for it.
 
         :param target: the pair at the mode and leverage of this entry
         :param result: what the service confirmed or decided for the pair (None: nothing yet)
+        :param now: the time of the entry
+        :param max_age: seconds a confirmation is trusted for an entry
         """
-        if result is not None and result.confirmed and result.target == target:
+        if result is not None and result.confirms(target, now, max_age):
             return Verdict(True)
         if result is None or result.target != target:
             why = "not prepared yet"
+        elif result.confirmed:
+            why = f"last confirmed {now - result.at:.0f} s ago, more than {max_age:g} s"
         else:
             outcome = result.outcome.value
             why = f"{outcome}: {result.reason}" if result.reason else outcome

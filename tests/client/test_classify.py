@@ -1,4 +1,4 @@
-"""Contract table: Bybit retCode -> ccxt class (ccxt's own mapping) -> our classification."""
+"""Contract table: Bybit retCode -> ccxt class (ccxt's own mapping) -> our failure kind."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 import ccxt
 import pytest
 
-from freqtrade_bybit_margin.service.classify import classify, is_not_modified
+from freqtrade_bybit_margin.client.classify import classify
+from freqtrade_bybit_margin.model import FailureKind
 
 
 def raised_by_ccxt(ret_code: int, ret_msg: str = "msg", result: Any = None) -> ccxt.BaseError:
@@ -21,32 +22,36 @@ def raised_by_ccxt(ret_code: int, ret_msg: str = "msg", result: Any = None) -> c
     return caught.value
 
 
+K = FailureKind
+
+
 @pytest.mark.parametrize(
-    ("ret_code", "ccxt_class", "not_modified", "retryable"),
+    ("ret_code", "ccxt_class", "kind", "retryable"),
     [
-        (110026, ccxt.MarginModeAlreadySet, True, False),
-        (110043, ccxt.BadRequest, True, False),
-        (10006, ccxt.RateLimitExceeded, False, True),
-        (10002, ccxt.InvalidNonce, False, True),
-        (10001, ccxt.BadRequest, False, False),
-        (110013, ccxt.BadRequest, False, False),
-        (10003, ccxt.AuthenticationError, False, False),
-        (10005, ccxt.PermissionDenied, False, False),
-        (100028, ccxt.PermissionDenied, False, False),
-        (3400045, ccxt.ExchangeError, False, False),
-        (110073, ccxt.ExchangeError, False, False),
-        (10016, ccxt.ExchangeError, False, True),  # "server error": transient (issue 12)
+        (110026, ccxt.MarginModeAlreadySet, K.NOT_MODIFIED, False),
+        (110043, ccxt.BadRequest, K.NOT_MODIFIED, False),  # same class as 10001: the code decides
+        (10006, ccxt.RateLimitExceeded, K.RATE_LIMITED, True),
+        (10002, ccxt.InvalidNonce, K.TRANSIENT, True),
+        (10001, ccxt.BadRequest, K.REFUSED, False),
+        (110013, ccxt.BadRequest, K.REFUSED, False),
+        (10003, ccxt.AuthenticationError, K.AUTH, False),
+        (10004, ccxt.AuthenticationError, K.AUTH, False),
+        (10005, ccxt.PermissionDenied, K.PERMISSION, False),
+        (100028, ccxt.PermissionDenied, K.NOT_SERVED, False),  # same class as 10005
+        (3400045, ccxt.ExchangeError, K.REFUSED, False),
+        (110073, ccxt.ExchangeError, K.REFUSED, False),
+        (10016, ccxt.ExchangeError, K.TRANSIENT, True),  # "server error": transient (issue 12)
     ],
 )
 def test_ret_code_contract(
-    ret_code: int, ccxt_class: type, not_modified: bool, retryable: bool
+    ret_code: int, ccxt_class: type, kind: FailureKind, retryable: bool
 ) -> None:
     error = raised_by_ccxt(ret_code)
     assert type(error) is ccxt_class
-    assert is_not_modified(error) is not_modified
     failure = classify(error)
-    assert (failure.code, failure.retryable, failure.error) == (
+    assert (failure.code, failure.kind, failure.retryable, failure.exception) == (
         ret_code,
+        kind,
         retryable,
         ccxt_class.__name__,
     )
@@ -68,8 +73,7 @@ def test_set_margin_mode_reasons_reach_the_reason_text() -> None:
 )
 def test_network_errors_without_a_body_are_retryable(error: ccxt.BaseError) -> None:
     failure = classify(error)
-    assert (failure.code, failure.retryable) == (None, True)
-    assert not is_not_modified(error)
+    assert (failure.code, failure.kind, failure.retryable) == (None, K.TRANSIENT, True)
 
 
 @pytest.mark.parametrize(
@@ -82,5 +86,4 @@ def test_network_errors_without_a_body_are_retryable(error: ccxt.BaseError) -> N
 )
 def test_answers_that_cannot_be_read_are_transient(error: ccxt.BaseError) -> None:
     failure = classify(error)
-    assert failure.retryable
-    assert not is_not_modified(error)
+    assert (failure.kind, failure.retryable) == (K.UNREADABLE, True)

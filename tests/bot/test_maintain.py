@@ -4,7 +4,6 @@ that join the whitelist, account-wide changes announced, and only the service's 
 counts. A real ``FreqtradeBot`` against the simulator; assertions on its journal and state.
 """
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,18 +12,13 @@ from freqtrade.freqtradebot import FreqtradeBot
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import BybitSimulator, ThreadedSimulatorServer
-from tests.conftest import log_has_re
-from tests.strategy.conftest import SECTION, BotFactory, entry, margin_writes
+from tests.bot.conftest import SECTION, BotFactory, entry, margin_writes
+from tests.conftest import Later, log_has_re
 
 
 pytestmark = pytest.mark.compat
 
 VERIFY = {**SECTION, "verify_interval": 1}
-
-
-def later(bot: FreqtradeBot, seconds: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Move the mixin's (and its service's) clock ``seconds`` ahead."""
-    monkeypatch.setattr(bot.strategy._bbm_st, "clock", lambda: time.time() + seconds)
 
 
 def loop_start(bot: FreqtradeBot) -> None:
@@ -41,13 +35,13 @@ def rpc(bot: FreqtradeBot) -> list[str]:
 def test_drift_on_a_flat_pair_is_repaired_before_the_next_entry(
     bybit_sim_server: ThreadedSimulatorServer,
     make_bot: BotFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    later: Later,
 ) -> None:
     sim = bybit_sim_server.sim
     bot = make_bot(bybit_sim_server, bybit_margin=VERIFY)
     sim.set_symbol("BTCUSDT", leverage="10")  # from outside: the web UI, another bot
 
-    later(bot, 2, monkeypatch)  # more than verify_interval
+    later(2)  # more than verify_interval
     assert entry(bot, "BTC/USDT:USDT") is True
 
     [order] = sim.requests(path=Endpoint.ORDER_CREATE, symbol="BTCUSDT")
@@ -62,14 +56,14 @@ def test_drift_on_a_flat_pair_is_repaired_before_the_next_entry(
 def test_drift_on_a_busy_pair_refuses_the_entry_and_leaves_the_pair_alone(
     bybit_sim_server: ThreadedSimulatorServer,
     make_bot: BotFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    later: Later,
 ) -> None:
     sim = bybit_sim_server.sim
     bot = make_bot(bybit_sim_server, bybit_margin=VERIFY)
     sim.open_position("ETHUSDT", side="Buy", size="0.1", leverage="10")  # someone else's
     writes = len(margin_writes(sim, "ETHUSDT"))
 
-    later(bot, 2, monkeypatch)
+    later(2)
     assert entry(bot, "ETH/USDT:USDT") is False
 
     assert sim.requests(path=Endpoint.ORDER_CREATE) == []
@@ -81,7 +75,7 @@ def test_drift_on_a_busy_pair_refuses_the_entry_and_leaves_the_pair_alone(
 def test_the_loop_repairs_drift_and_tells_the_user(
     bybit_sim_server: ThreadedSimulatorServer,
     make_bot: BotFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    later: Later,
     caplog_info: Any,
 ) -> None:
     sim = bybit_sim_server.sim
@@ -90,7 +84,7 @@ def test_the_loop_repairs_drift_and_tells_the_user(
     reads = len(sim.requests(path=Endpoint.POSITION_LIST))
     sim.set_symbol("SOLUSDT", trade_mode=0, leverage="7")
 
-    later(bot, 2, monkeypatch)
+    later(2)
     loop_start(bot)
 
     assert len(sim.requests(path=Endpoint.POSITION_LIST)) > reads

@@ -7,13 +7,13 @@ or state, never a mock.
 """
 
 import json
-import time
 from typing import Any
 
 import pytest
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
 
+from freqtrade_bybit_margin.bot.strategy import BybitMarginMixin
 from freqtrade_bybit_margin.config import MarginSettings
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.service.memory import Backoff
@@ -22,9 +22,7 @@ from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_SECRET,
     ThreadedSimulatorServer,
 )
-from freqtrade_bybit_margin.strategy import BybitMarginMixin
-from tests.conftest import TESTS, log_has_re, sim_exchange_config
-from tests.strategy.conftest import (
+from tests.bot.conftest import (
     EXPECTED,
     SECTION,
     BotFactory,
@@ -33,6 +31,7 @@ from tests.strategy.conftest import (
     leverage,
     writes,
 )
+from tests.conftest import TESTS, Later, log_has_re, sim_exchange_config
 
 
 pytestmark = pytest.mark.compat
@@ -132,7 +131,7 @@ def test_pair_added_after_startup_is_prepared_at_entry(
 def test_retryable_failure_is_retried_after_the_interval(
     bybit_sim_server: ThreadedSimulatorServer,
     make_bot: BotFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    later: Later,
 ) -> None:
     sim = bybit_sim_server.sim
     # a transient server error (10016): retried with back-off within the request, then later
@@ -149,7 +148,7 @@ def test_retryable_failure_is_retried_after_the_interval(
 
     sim.clear_faults()
     ahead = Backoff().most + 1
-    monkeypatch.setattr(bot.strategy._bbm_st, "clock", lambda: time.time() + ahead)
+    later(ahead)
     assert entry(bot, "SOL/USDT:USDT") is True
     assert sim.symbol_state("SOLUSDT")["trade_mode"] == 1
     assert len(sim.requests(path=Endpoint.ORDER_CREATE, symbol="SOLUSDT")) == 1

@@ -4,7 +4,6 @@ Zero margin requests per entry on a confirmed pair (issue 10): freqtrade's per-o
 leverage, and goes its own way otherwise. A real ``FreqtradeBot`` against the simulator.
 """
 
-import time
 from typing import Any
 
 import pytest
@@ -12,7 +11,8 @@ from freqtrade.exchange.bybit import Bybit
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import BybitSimulator, ThreadedSimulatorServer
-from tests.strategy.conftest import EXPECTED, PAIRS, BotFactory, entry, margin_writes
+from tests.bot.conftest import EXPECTED, PAIRS, BotFactory, entry, margin_writes
+from tests.conftest import Later
 
 
 pytestmark = pytest.mark.compat
@@ -49,7 +49,7 @@ def test_entries_on_confirmed_pairs_send_no_margin_request_and_open_at_target(
 def test_another_leverage_an_unconfirmed_or_a_stale_pair_take_freqtrades_own_path(
     bybit_sim_server: ThreadedSimulatorServer,
     make_bot: BotFactory,
-    monkeypatch: pytest.MonkeyPatch,
+    later: Later,
 ) -> None:
     sim = bybit_sim_server.sim
     bot = make_bot(bybit_sim_server)
@@ -70,7 +70,7 @@ def test_another_leverage_an_unconfirmed_or_a_stale_pair_take_freqtrades_own_pat
         Endpoint.SET_LEVERAGE,
     ]
     ahead = 60 + 11  # past verify_interval and the grace
-    monkeypatch.setattr(bot.strategy._bbm_st, "clock", lambda: time.time() + ahead)
+    later(ahead)
     assert [p for p, _ in sent("SOL/USDT:USDT", 3)] == [
         Endpoint.SWITCH_ISOLATED,
         Endpoint.SET_LEVERAGE,

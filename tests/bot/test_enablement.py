@@ -13,8 +13,8 @@ from freqtrade.freqtradebot import FreqtradeBot
 from freqtrade_bybit_margin import compat
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import ThreadedSimulatorServer
+from tests.bot.conftest import SECTION, BotFactory, entry, margin_writes
 from tests.conftest import log_has_re
-from tests.strategy.conftest import SECTION, BotFactory, entry, margin_writes
 
 
 pytestmark = pytest.mark.compat

@@ -11,31 +11,32 @@ https://bybit-exchange.github.io/docs/v5/abandon/cross-isolate
 
 from __future__ import annotations
 
-import contextlib
-import math
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MethodType
 from typing import Any
 
 import ccxt
 
-from freqtrade_bybit_margin.answers import error_body, require_ok, ret_code_of
-from freqtrade_bybit_margin.constants import Endpoint, RetCode
+from freqtrade_bybit_margin.client.account import account_type, account_type_async
+from freqtrade_bybit_margin.client.answers import require_ok, ret_code_of
+from freqtrade_bybit_margin.client.ladder import Ladder, Step, Written, climb, climb_async, ladder
+from freqtrade_bybit_margin.constants import AccountType, Endpoint, RetCode
 from freqtrade_bybit_margin.markets import (
     Contract,
     contract_of,
+    finite_decimal,
     format_leverage,
     leverage_filter,
     serves_switch_isolated,
 )
-from freqtrade_bybit_margin.model import AccountType, MarginMode, account_type_from_status
+from freqtrade_bybit_margin.model import MarginMode
 
 
 __all__ = [
     "SwitchRequest",
-    "account_type_of",
     "build_switch_request",
     "install",
     "switch_margin_mode",
@@ -49,21 +50,20 @@ ACCOUNT_MODE_ALTERNATIVE = (
 
 _LEVERAGE_PARAMS = ("leverage", "buyLeverage", "sellLeverage", "buy_leverage", "sell_leverage")
 _FIXED_FIELDS = ("category", "symbol", "tradeMode")
+#: ccxt's implicit endpoint per ladder step (ccxt signs, throttles and maps the errors).
+_IMPLICIT = {
+    Endpoint.SWITCH_ISOLATED: "privatePostV5PositionSwitchIsolated",
+    Endpoint.SET_LEVERAGE: "privatePostV5PositionSetLeverage",
+}
 
 
 def _to_decimal(value: Any, *, symbol: str, field: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+    number = finite_decimal(value)
+    if number is None:
+        numeric = isinstance(value, int | float | str | Decimal) and not isinstance(value, bool)
+        what = "a finite number" if numeric else "a number"
         raise ccxt.BadRequest(
-            f"switch_margin_mode() {symbol}: {field}={value!r} is not a number; "
-            "give a positive number such as 10 or '2.5'"
-        )
-    number = Decimal("NaN")
-    if not (isinstance(value, float) and not math.isfinite(value)):
-        with contextlib.suppress(InvalidOperation):
-            number = Decimal(str(value).strip())
-    if not number.is_finite():
-        raise ccxt.BadRequest(
-            f"switch_margin_mode() {symbol}: {field}={value!r} is not a finite number; "
+            f"switch_margin_mode() {symbol}: {field}={value!r} is not {what}; "
             "give a positive number such as 10 or '2.5'"
         )
     return number
@@ -71,28 +71,21 @@ def _to_decimal(value: Any, *, symbol: str, field: str) -> Decimal:
 
 @dataclass(frozen=True)
 class SwitchRequest:
-    """A validated switch-isolated request for one symbol.
+    """A validated ``switch_margin_mode`` call for one symbol.
 
     :param symbol: the unified symbol (``ETH/USDT:USDT``)
-    :param body: the request dict handed to ``privatePostV5PositionSwitchIsolated``
+    :param extra: params passed through into the switch-isolated body
     """
 
     symbol: str
     contract: Contract
     margin_mode: MarginMode
     leverage: Decimal
-    body: dict[str, Any]
+    extra: dict[str, Any]
 
-    @property
-    def leverage_body(self) -> dict[str, Any]:
-        """The ``POST /v5/position/set-leverage`` body for the same symbol and leverage."""
-        text = format_leverage(self.leverage)
-        return {
-            "category": self.contract.category.value,
-            "symbol": self.contract.market_id,
-            "buyLeverage": text,
-            "sellLeverage": text,
-        }
+    def steps(self) -> Ladder:
+        """The write ladder for this call (switch-isolated first)."""
+        return ladder(self.contract, self.margin_mode, self.leverage, switch=True, extra=self.extra)
 
 
 def _parse_margin_mode(margin_mode: Any, symbol: Any) -> MarginMode:
@@ -153,7 +146,7 @@ def build_switch_request(
     exchange: Any, margin_mode: Any, symbol: Any, params: dict[str, Any] | None = None
 ) -> SwitchRequest:
     """
-    Validate the arguments and build the request body. Pure: sends nothing.
+    Validate the arguments into a request. Pure: sends nothing.
 
     Markets must be loaded. Every message names the symbol, the value and what is allowed.
     :raise ccxt.BadRequest: bad margin mode, leverage, or params that the arguments set
@@ -184,75 +177,74 @@ def build_switch_request(
         )
     for key in _LEVERAGE_PARAMS:
         extra.pop(key, None)
-    text = format_leverage(leverage)
-    body = {
-        "category": contract.category.value,
-        "symbol": contract.market_id,
-        "tradeMode": int(mode.trade_mode),
-        "buyLeverage": text,
-        "sellLeverage": text,
-        **extra,
-    }
-    return SwitchRequest(str(market["symbol"]), contract, mode, leverage, body)
+    return SwitchRequest(str(market["symbol"]), contract, mode, leverage, extra)
 
 
-def account_type_of(options: dict[str, Any]) -> AccountType:
-    """Account type from ccxt's cached probe (``is_unified_enabled`` fills ``options``)."""
-    unified = options.get("enableUnifiedMargin") or options.get("enableUnifiedAccount")
-    if not unified:
-        return AccountType.CLASSIC
-    return account_type_from_status(int(options.get("unifiedMarginStatus") or 6))
-
-
-def _not_served(account_type: AccountType, request: SwitchRequest) -> ccxt.NotSupported:
+def _not_served(account: AccountType, request: SwitchRequest) -> ccxt.NotSupported:
     contract = request.contract
     return ccxt.NotSupported(
         f"switch_margin_mode() {request.symbol}: Bybit does not serve switch-isolated for "
         f"{contract.settle}-settled {contract.category.value} contracts on a "
-        f"{account_type.label} account; {ACCOUNT_MODE_ALTERNATIVE}"
+        f"{account.label} account; {ACCOUNT_MODE_ALTERNATIVE}"
     )
 
 
-def _check_account(exchange: Any, request: SwitchRequest) -> None:
-    account_type = account_type_of(exchange.options)
-    if not serves_switch_isolated(account_type, request.contract):
-        raise _not_served(account_type, request)
+def _check_account(account: AccountType, request: SwitchRequest) -> None:
+    if not serves_switch_isolated(account, request.contract):
+        raise _not_served(account, request)
 
 
-def _result(
-    request: SwitchRequest, info: Any, mode_changed: bool, lev_changed: bool
-) -> dict[str, Any]:
+def _result(request: SwitchRequest, written: Written) -> dict[str, Any]:
     leverage = float(request.leverage)
     return {
-        "info": info,
+        "info": written.info,
         "symbol": request.symbol,
         "marginMode": request.margin_mode.value,
         "longLeverage": leverage,
         "shortLeverage": leverage,
-        "changed": mode_changed or lev_changed,
-        "marginModeChanged": mode_changed,
-        "leverageChanged": lev_changed,
+        "changed": written.changed,
+        "marginModeChanged": written.mode_changed,
+        "leverageChanged": written.leverage_changed,
     }
 
 
-def _switch_refused(error: ccxt.BaseError, request: SwitchRequest, exchange: Any) -> None:
-    """Re-raise a switch-isolated failure unless it is 110026 (the mode already holds)."""
-    code = ret_code_of(error)
-    if code == RetCode.MARGIN_MODE_NOT_MODIFIED:
-        return
-    if code == RetCode.UNIFIED_ACCOUNT_FORBIDDEN:
-        raise _not_served(account_type_of(exchange.options), request) from error
-    raise error
+def _sender(exchange: Any, account: AccountType, request: SwitchRequest) -> Callable[[Step], Any]:
+    """Sends one step through ccxt's implicit endpoint; only a parsed envelope counts."""
+
+    def send(step: Step) -> Any:
+        method = getattr(exchange, _IMPLICIT[step.endpoint])
+        try:
+            response = method(step.body)
+        except ccxt.BaseError as error:
+            raise _refusal(error, account, request) from None
+        return require_ok(response, f"POST {step.endpoint.value} {request.contract.market_id}")
+
+    return send
 
 
-def _leverage_refused(error: ccxt.BaseError) -> None:
-    """Re-raise a set-leverage failure unless it is 110043 (the leverage already holds)."""
-    if ret_code_of(error) != RetCode.LEVERAGE_NOT_MODIFIED:
-        raise error
+def _async_sender(
+    exchange: Any, account: AccountType, request: SwitchRequest
+) -> Callable[[Step], Awaitable[Any]]:
+    """Awaitable twin of :func:`_sender`."""
+
+    async def send(step: Step) -> Any:
+        method = getattr(exchange, _IMPLICIT[step.endpoint])
+        try:
+            response = await method(step.body)
+        except ccxt.BaseError as error:
+            raise _refusal(error, account, request) from None
+        return require_ok(response, f"POST {step.endpoint.value} {request.contract.market_id}")
+
+    return send
 
 
-def _what(endpoint: Endpoint, request: SwitchRequest) -> str:
-    return f"POST {endpoint.value} {request.contract.market_id}"
+def _refusal(error: ccxt.BaseError, account: AccountType, request: SwitchRequest) -> ccxt.BaseError:
+    """Bybit's 100028 ("unified account is forbidden") as NotSupported; anything else as is."""
+    if ret_code_of(error) == RetCode.UNIFIED_ACCOUNT_FORBIDDEN:
+        refused: ccxt.BaseError = _not_served(account, request)
+        refused.__cause__ = error
+        return refused
+    return error
 
 
 def switch_margin_mode(
@@ -268,12 +260,12 @@ def switch_margin_mode(
     when it already holds too), so on return the symbol IS at the mode and leverage asked for.
     Only a parsed envelope with retCode 0 (or 110026 / 110043) counts: anything else raises.
 
-    :param exchange: a ``ccxt.bybit`` instance with credentials
-    :param margin_mode: ``"isolated"`` (tradeMode 1) or ``"cross"`` (tradeMode 0)
-    :param symbol: unified symbol, e.g. ``"ETH/USDT:USDT"``
-    :param params: ``leverage``, or equal ``buyLeverage`` + ``sellLeverage``; other keys are
-        passed through to the request
-    :return: the Leverage structure (``info``, unified ``symbol``, ``marginMode``,
+    :param str margin_mode: ``"isolated"`` (tradeMode 1) or ``"cross"`` (tradeMode 0)
+    :param str symbol: unified symbol, e.g. ``"ETH/USDT:USDT"``
+    :param dict [params]: extra parameters specific to the exchange API endpoint
+    :param str|float [params.leverage]: the leverage; or equal ``buyLeverage`` + ``sellLeverage``;
+        other keys are passed through to the request
+    :returns dict: the Leverage structure (``info``, unified ``symbol``, ``marginMode``,
         ``longLeverage``, ``shortLeverage``) plus ``changed`` (anything changed),
         ``marginModeChanged`` and ``leverageChanged``
     :raise ccxt.BadResponse: Bybit's answer could not be parsed (not confirmed; worth a retry)
@@ -282,23 +274,9 @@ def switch_margin_mode(
         _parse_margin_mode(margin_mode, symbol)
         exchange.load_markets()
     request = build_switch_request(exchange, margin_mode, symbol, params)
-    exchange.is_unified_enabled()
-    _check_account(exchange, request)
-    try:
-        response = exchange.privatePostV5PositionSwitchIsolated(request.body)
-    except ccxt.BaseError as error:
-        _switch_refused(error, request, exchange)
-    else:
-        info = require_ok(response, _what(Endpoint.SWITCH_ISOLATED, request))
-        return _result(request, info, True, True)
-    try:
-        response = exchange.privatePostV5PositionSetLeverage(request.leverage_body)
-    except ccxt.BaseError as error:
-        _leverage_refused(error)
-        return _result(request, error_body(error), False, False)
-    return _result(
-        request, require_ok(response, _what(Endpoint.SET_LEVERAGE, request)), False, True
-    )
+    account = account_type(exchange)
+    _check_account(account, request)
+    return _result(request, climb(request.steps(), _sender(exchange, account, request)))
 
 
 async def switch_margin_mode_async(
@@ -309,23 +287,10 @@ async def switch_margin_mode_async(
         _parse_margin_mode(margin_mode, symbol)
         await exchange.load_markets()
     request = build_switch_request(exchange, margin_mode, symbol, params)
-    await exchange.is_unified_enabled()
-    _check_account(exchange, request)
-    try:
-        response = await exchange.privatePostV5PositionSwitchIsolated(request.body)
-    except ccxt.BaseError as error:
-        _switch_refused(error, request, exchange)
-    else:
-        info = require_ok(response, _what(Endpoint.SWITCH_ISOLATED, request))
-        return _result(request, info, True, True)
-    try:
-        response = await exchange.privatePostV5PositionSetLeverage(request.leverage_body)
-    except ccxt.BaseError as error:
-        _leverage_refused(error)
-        return _result(request, error_body(error), False, False)
-    return _result(
-        request, require_ok(response, _what(Endpoint.SET_LEVERAGE, request)), False, True
-    )
+    account = await account_type_async(exchange)
+    _check_account(account, request)
+    steps = request.steps()
+    return _result(request, await climb_async(steps, _async_sender(exchange, account, request)))
 
 
 def install(exchange: Any) -> Any:
