@@ -33,6 +33,12 @@ def sim_exchange_config(url: str, *, key: str = "", secret: str = "") -> dict[st
     return simulator_exchange(url, api_key=key, api_secret=secret)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (each runs a freqtrade process for seconds): with xdist's work
+    stealing, the short ones then fill the gaps instead of a long one starting last."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture
 def caplog_info(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     """``caplog`` capturing INFO and up."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ccxt
@@ -23,6 +23,7 @@ def sim_client(
     types: Sequence[str] = ("linear", "inverse"),
     throttle: bool = False,
     probe: bool = True,
+    clock: Callable[[], int] | None = None,
 ) -> Any:
     """
     A ``ccxt.bybit`` with the simulator's keys, answered by ``sim``, markets loaded.
@@ -30,6 +31,7 @@ def sim_client(
     :param throttle: ccxt's own client-side rate limiter, as freqtrade runs it (off in tests:
         it only slows them down; the service paces its own requests)
     :param probe: run ccxt's account probe now (as freqtrade does at startup)
+    :param clock: ccxt's request timestamps (epoch ms): the simulator's clock when it has one
     """
     exchange = ccxt.bybit(
         {
@@ -39,6 +41,8 @@ def sim_client(
             "options": {"fetchMarkets": {"types": list(types)}},
         }
     )
+    if clock is not None:
+        exchange.nonce = clock  # bybit signs X-BAPI-TIMESTAMP with nonce()
     mount_session(sim, exchange.session)
     exchange.load_markets()
     if probe:

@@ -39,7 +39,7 @@ from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.markets import finite_decimal, fmt_leverage
 from freqtrade_bybit_margin.model import PairResult, PairTarget
 from freqtrade_bybit_margin.report import result_line, summary_table
-from freqtrade_bybit_margin.service.margin_service import MarginService
+from freqtrade_bybit_margin.service.margin_service import MarginService, RetryPolicy
 
 
 __all__ = [
@@ -216,6 +216,7 @@ class LiveController:
     :param client: the bot's exchange objects (its sync ccxt client is the service's)
     :param notify: sends a message through freqtrade's RPC
     :param say: the mixin's de-duplicating logger
+    :param retry: how one request is retried after a transient failure
     """
 
     def __init__(
@@ -224,10 +225,12 @@ class LiveController:
         client: BotClient,
         notify: Callable[[str], None],
         say: LogOnce,
+        *,
+        retry: RetryPolicy,
     ) -> None:
         self.settings = settings
         self.service = MarginService(
-            client.api, tap=client.tap, on_account_change=self._account_change
+            client.api, retry=retry, tap=client.tap, on_account_change=self._account_change
         )
         self.gate = EntryGate(settings.on_failure)
         self._notify = notify

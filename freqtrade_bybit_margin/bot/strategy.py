@@ -45,6 +45,7 @@ from freqtrade_bybit_margin.config import MarginSettings, OnFailure, check_lever
 from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.model import PairResult
 from freqtrade_bybit_margin.report import plan_table
+from freqtrade_bybit_margin.service import RetryPolicy
 
 
 if TYPE_CHECKING:
@@ -73,6 +74,10 @@ class BybitMarginMixin:
     bybit_margin_loop_requests: ClassVar[int] = 10
     """Budget of one ``bot_loop_start`` for background work (the service's ``max_requests``),
     so that freqtrade's loop stays short."""
+    bybit_margin_retry: ClassVar[RetryPolicy] = RetryPolicy()
+    """How one request is retried after a transient failure (network, 5xx, 10002, 10016, a
+    garbled answer): tries, back-off and a deadline; a pair that is still not confirmed is
+    prepared again later by the loop."""
 
     if TYPE_CHECKING:
         config: dict[str, Any]
@@ -244,7 +249,9 @@ class BybitMarginMixin:
             targets = [settings.target_for(pair) for pair in pairs]
             logger.info(plan_table(targets, runmode.value, settings.on_failure))
             return
-        st.live = LiveController(settings, client, self._bbm_notify, st.say)
+        st.live = LiveController(
+            settings, client, self._bbm_notify, st.say, retry=self.bybit_margin_retry
+        )
         wrapped = internals.wrap_lev_prep(client.exchange, st.live.before_order)
         note = LEV_PREP_SKIPPED if wrapped else internals.LEV_PREP_UNKNOWN
         st.say(("lev_prep", ""), logging.INFO, note)

@@ -97,6 +97,8 @@ def _now(plan: PairPlan, account_current: str | None) -> str:
     mode = state.margin_mode.value if state.margin_mode is not None else None
     if mode is None and plan.mechanism is Mechanism.ACCOUNT_MODE and account_current:
         mode = account_current.removesuffix("_MARGIN").lower()
+    if state.leverage is None and mode == "portfolio":
+        return mode  # Bybit reports no leverage under portfolio margin (leverage "")
     return f"{mode or '?'} {fmt_leverage(state.leverage)}"
 
 

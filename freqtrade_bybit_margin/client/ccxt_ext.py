@@ -11,8 +11,9 @@ https://bybit-exchange.github.io/docs/v5/abandon/cross-isolate
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MethodType
@@ -212,12 +213,9 @@ def _sender(exchange: Any, account: AccountType, request: SwitchRequest) -> Call
     """Sends one step through ccxt's implicit endpoint; only a parsed envelope counts."""
 
     def send(step: Step) -> Any:
-        method = getattr(exchange, _IMPLICIT[step.endpoint])
-        try:
-            response = method(step.body)
-        except ccxt.BaseError as error:
-            raise _refusal(error, account, request) from None
-        return require_ok(response, f"POST {step.endpoint.value} {request.contract.market_id}")
+        with _refusals(account, request):
+            response = getattr(exchange, _IMPLICIT[step.endpoint])(step.body)
+        return _parsed(response, step, request)
 
     return send
 
@@ -228,23 +226,26 @@ def _async_sender(
     """Awaitable twin of :func:`_sender`."""
 
     async def send(step: Step) -> Any:
-        method = getattr(exchange, _IMPLICIT[step.endpoint])
-        try:
-            response = await method(step.body)
-        except ccxt.BaseError as error:
-            raise _refusal(error, account, request) from None
-        return require_ok(response, f"POST {step.endpoint.value} {request.contract.market_id}")
+        with _refusals(account, request):
+            response = await getattr(exchange, _IMPLICIT[step.endpoint])(step.body)
+        return _parsed(response, step, request)
 
     return send
 
 
-def _refusal(error: ccxt.BaseError, account: AccountType, request: SwitchRequest) -> ccxt.BaseError:
+def _parsed(response: Any, step: Step, request: SwitchRequest) -> Any:
+    return require_ok(response, f"POST {step.endpoint.value} {request.contract.market_id}")
+
+
+@contextlib.contextmanager
+def _refusals(account: AccountType, request: SwitchRequest) -> Iterator[None]:
     """Bybit's 100028 ("unified account is forbidden") as NotSupported; anything else as is."""
-    if ret_code_of(error) == RetCode.UNIFIED_ACCOUNT_FORBIDDEN:
-        refused: ccxt.BaseError = _not_served(account, request)
-        refused.__cause__ = error
-        return refused
-    return error
+    try:
+        yield
+    except ccxt.BaseError as error:
+        if ret_code_of(error) != RetCode.UNIFIED_ACCOUNT_FORBIDDEN:
+            raise
+        raise _not_served(account, request) from error
 
 
 def switch_margin_mode(

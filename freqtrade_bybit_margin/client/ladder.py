@@ -14,7 +14,8 @@ The ladder, by mechanism:
 
 Only a parsed envelope with retCode 0, or the endpoint's own "not modified" code, counts; any
 other answer raises. The ladder itself does no I/O: it is a generator of :class:`Step` that is
-told each step's :class:`Answer`; :func:`climb` and :func:`climb_async` send the steps.
+told each step's :class:`Answer`; :func:`climb_async` sends the steps, and :func:`climb` runs it
+for sync callers.
 """
 
 from __future__ import annotations
@@ -136,25 +137,27 @@ def ladder(
 
 def climb(steps: Ladder, send: Callable[[Step], Any]) -> Written:
     """
-    Send every step of ``steps`` (sync).
+    Send every step of ``steps`` (sync): :func:`climb_async` run to its end at once, since a
+    sync ``send`` never suspends it.
 
     :param send: sends one step; returns the envelope (retCode 0) or raises ccxt's exception
     :raise ccxt.BaseError: any answer but retCode 0 and the step's own "not modified"
     """
-    step = next(steps)
-    while True:
-        try:
-            answer, info = Answer.APPLIED, send(step)
-        except ccxt.BaseError as error:
-            answer, info = _not_modified(step, error)
-        try:
-            step = steps.send(answer)
-        except StopIteration as done:
-            return _with_info(done.value, info)
+
+    async def sent(step: Step) -> Any:
+        return send(step)
+
+    run = climb_async(steps, sent)
+    try:
+        run.send(None)
+    except StopIteration as done:
+        written: Written = done.value
+        return written
+    raise RuntimeError("climb: a sync send suspended the ladder")  # pragma: no cover
 
 
 async def climb_async(steps: Ladder, send: Callable[[Step], Awaitable[Any]]) -> Written:
-    """Awaitable twin of :func:`climb`."""
+    """THE loop over the ladder's steps (async; :func:`climb` runs it for sync callers)."""
     step = next(steps)
     while True:
         try:

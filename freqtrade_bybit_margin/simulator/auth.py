@@ -18,6 +18,7 @@ from freqtrade_bybit_margin.simulator.exceptions import (
     SimulatorApiError,
     TimestampError,
 )
+from freqtrade_bybit_margin.simulator.keys import KeyProfile, KeyRecord
 
 
 DEFAULT_RECV_WINDOW = 5000
@@ -27,19 +28,28 @@ H_KEY = "x-bapi-api-key"
 H_TIMESTAMP = "x-bapi-timestamp"
 H_SIGN = "x-bapi-sign"
 H_RECV_WINDOW = "x-bapi-recv-window"
+AUTH_HEADERS = (H_KEY, H_TIMESTAMP, H_SIGN)
 
 
 class ApiKeys:
-    """The API keys the simulator accepts, each with its secret and the UID it belongs to.
+    """The API keys the simulator accepts, each with its secret, the UID it belongs to and its
+    :class:`~.keys.KeyProfile` (permissions, IPs, expiry).
 
     Bybit counts its rate limits per UID, so every key of one UID spends one budget.
     """
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
-        self._uids: dict[str, int] = {}
+        self._records: dict[str, KeyRecord] = {}
 
-    def add(self, api_key: str, api_secret: str, uid: int) -> None:
+    def add(
+        self,
+        api_key: str,
+        api_secret: str,
+        uid: int,
+        profile: KeyProfile | None = None,
+        created_ms: int = 0,
+    ) -> None:
         """Accept ``api_key`` signed with ``api_secret`` as a key of ``uid``.
 
         :raise ValueError: for an empty key or secret
@@ -47,7 +57,7 @@ class ApiKeys:
         if not api_key or not api_secret:
             raise ValueError("api_key and api_secret must be non-empty strings")
         self._secrets[api_key] = api_secret
-        self._uids[api_key] = uid
+        self._records[api_key] = KeyRecord(uid, profile or KeyProfile(), created_ms)
 
     @property
     def secrets(self) -> Mapping[str, str]:
@@ -56,13 +66,17 @@ class ApiKeys:
 
     def uid(self, api_key: str) -> int:
         """The UID of a known key."""
-        return self._uids[api_key]
+        return self._records[api_key].uid
+
+    def record(self, api_key: str) -> KeyRecord:
+        """UID, profile and creation time of a known key."""
+        return self._records[api_key]
 
     def __contains__(self, api_key: object) -> bool:
         return api_key in self._secrets
 
     def __repr__(self) -> str:
-        return f"ApiKeys({sorted(self._uids.items())!r})"
+        return f"ApiKeys({sorted((k, r.uid) for k, r in self._records.items())!r})"
 
 
 def sign(secret: str, payload: str) -> str:
@@ -83,6 +97,13 @@ class AuthResult:
     signature_ok: bool | None
     api_key: str | None
     error: SimulatorApiError | None
+
+
+def missing_headers(headers: Mapping[str, str]) -> list[str]:
+    """The authentication headers a request lacks (``headers`` with lower-case names): a
+    private request without them gets HTTP 401 (docs/v5/error.mdx, HTTP 401 "Need to put
+    authentication params in the request header")."""
+    return [h for h in AUTH_HEADERS if not headers.get(h)]
 
 
 def check(

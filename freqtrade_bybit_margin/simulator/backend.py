@@ -14,15 +14,20 @@ from typing import Any
 
 from freqtrade_bybit_margin.constants import AccountType, Category
 from freqtrade_bybit_margin.simulator import wallet as wallet_views
+from freqtrade_bybit_margin.simulator.auth import ApiKeys
 from freqtrade_bybit_margin.simulator.entities import Sequence
-from freqtrade_bybit_margin.simulator.exceptions import ParamsError
-from freqtrade_bybit_margin.simulator.formatting import fmt
+from freqtrade_bybit_margin.simulator.exceptions import DEFAULT_MESSAGES, SimulatorApiError
 from freqtrade_bybit_margin.simulator.instruments import Catalogue, Instrument
+from freqtrade_bybit_margin.simulator.keys import api_key_info
 from freqtrade_bybit_margin.simulator.knobs import SimKnobs
-from freqtrade_bybit_margin.simulator.margin import MarginRules
+from freqtrade_bybit_margin.simulator.margin import Blockers, MarginRules
 from freqtrade_bybit_margin.simulator.market_data import PriceModel
 from freqtrade_bybit_margin.simulator.matching import MatchingEngine, OrderBook
+from freqtrade_bybit_margin.simulator.options import OptionBook
+from freqtrade_bybit_margin.simulator.position_views import PositionViews
+from freqtrade_bybit_margin.simulator.positionmode import PositionModes, check_position_idx
 from freqtrade_bybit_margin.simulator.positions import PositionBook
+from freqtrade_bybit_margin.simulator.risklimits import LeverageCaps
 from freqtrade_bybit_margin.simulator.rules import (
     QUERY_API_UTA,
     UNIFIED_MARGIN_STATUS,
@@ -35,8 +40,9 @@ from freqtrade_bybit_margin.simulator.wallet import Wallet
 SIM_UID = 100_000_001
 
 
-class AccountBackend:
-    """State and rules of one simulated Bybit account.
+class AccountBackend(PositionViews):
+    """State and rules of one simulated Bybit account (position read-back: the
+    :class:`~.position_views.PositionViews` mixin).
 
     :param account_type: the account's generation
     :param account_margin_mode: starting account-wide margin mode
@@ -44,6 +50,7 @@ class AccountBackend:
     :param prices: the price path
     :param knobs: behaviour switches
     :param clock: epoch ms
+    :param keys: the account's API keys (``query-api``)
     """
 
     def __init__(
@@ -55,16 +62,21 @@ class AccountBackend:
         prices: PriceModel,
         knobs: SimKnobs,
         clock: Callable[[], int],
+        keys: ApiKeys | None = None,
     ) -> None:
         self.account_type = account_type
         self.catalogue = catalogue
         self.prices = prices
         self.knobs = knobs
         self.clock = clock
+        self.keys = keys or ApiKeys()
         seq = Sequence()
         self.margin = MarginRules(
             account_type=account_type, account_margin_mode=account_margin_mode, knobs=knobs
         )
+        self.margin_mode_updated_ms = clock()
+        self.modes = PositionModes()
+        self.options = OptionBook()
         self.wallet = Wallet(knobs.starting_balance)
         self.positions = PositionBook(self.wallet, seq)
         self.book = OrderBook(clock=clock, knobs=knobs)
@@ -74,17 +86,20 @@ class AccountBackend:
             clock=clock,
             wallet=self.wallet,
             positions=self.positions,
-            leverage_of=self.margin.leverage,
+            leverage_of=self.margin.leverage_of,
             seq=seq,
             book=self.book,
         )
+        self.caps = LeverageCaps(catalogue, self.margin, self.positions, self.book)
 
     def mark(self, inst: Instrument) -> Decimal:
         """Current mark price of ``inst``."""
         return self.prices.price(inst, self.clock())
 
     def tick(self) -> None:
-        """Let time act before a request: fill resting orders the price crossed."""
+        """Let time act before a request: announced leverage cuts fall due, resting orders the
+        price crossed fill."""
+        self.caps.tick(self.clock())
         self.engine.tick()
 
     # ---------------------------------------------------------------- margin & leverage
@@ -113,76 +128,89 @@ class AccountBackend:
     def set_leverage(
         self, *, category: str, symbol: str, buy_leverage: Decimal, sell_leverage: Decimal
     ) -> dict[str, Any]:
-        """``POST /v5/position/set-leverage``; an open position takes the new leverage."""
+        """``POST /v5/position/set-leverage``; open positions take the new leverage (hedge:
+        the Buy side ``buyLeverage``, the Sell side ``sellLeverage``)."""
         inst = self.catalogue.derivative(category, symbol)
-        leverage = self.margin.set_leverage(
-            inst, buy_leverage=buy_leverage, sell_leverage=sell_leverage
+        buy, sell = self.margin.set_leverage(
+            inst,
+            buy_leverage=buy_leverage,
+            sell_leverage=sell_leverage,
+            hedge=self.modes.is_hedge(inst),
         )
-        self.positions.set_leverage(symbol, leverage, self.clock())
+        self.positions.set_leverage(symbol, buy, sell, self.clock())
         return {}
 
     def set_margin_mode(self, *, mode: str) -> dict[str, Any]:
         """``POST /v5/account/set-margin-mode`` (see :meth:`.MarginRules.set_margin_mode`)."""
-        return self.margin.set_margin_mode(
-            mode,
-            positions=[p.inst.symbol for p in self.positions.open_positions()],
+        before = self.margin.account_margin_mode
+        result = self.margin.set_margin_mode(mode, self.blockers())
+        if self.margin.account_margin_mode != before:
+            self.margin_mode_updated_ms = self.clock()
+        return result
+
+    def blockers(self) -> Blockers:
+        """Positions (every category), open orders and spot-margin liabilities."""
+        positions = [p.inst.symbol for p in self.positions.open_positions()]
+        return Blockers(
+            positions=positions + self.options.symbols(),
             orders=[o.inst.symbol for o in self.book.open_orders()],
+            liabilities=dict(self.wallet.borrowed),
         )
 
-    def switch_position_mode(self, *, mode: int) -> dict[str, Any]:
-        """``POST /v5/position/switch-mode``."""
-        return self.margin.switch_position_mode(mode)
+    def switch_position_mode(
+        self, *, category: str, symbol: str | None, coin: str | None, mode: int
+    ) -> dict[str, Any]:
+        """``POST /v5/position/switch-mode`` by symbol (priority) or by settle coin.
 
-    # ---------------------------------------------------------------- positions
-
-    def position_rows(
-        self, *, category: str, symbol: str | None, settle_coin: str | None
-    ) -> list[dict[str, Any]]:
-        """Rows of ``GET /v5/position/list`` before paging.
-
-        With ``symbol`` one row even when flat; with only ``settleCoin`` rows with size > 0.
-        https://bybit-exchange.github.io/docs/v5/position
+        https://bybit-exchange.github.io/docs/v5/position/position-mode
         """
+        refuse = None
+        if self.margin.portfolio:
+            code = self.knobs.pm_hedge_ret_code
+            refuse = SimulatorApiError(
+                DEFAULT_MESSAGES.get(code, "Pm mode cannot support"), code=code
+            )
         if symbol:
-            return [self.position_row(self.catalogue.derivative(category, symbol))]
-        if category == Category.LINEAR and not settle_coin:
-            raise ParamsError("params error: symbol or settleCoin is required for linear")
-        if category not in (Category.LINEAR, Category.INVERSE):
-            raise ParamsError(f"params error: category {category!r} not supported")
-        return [
-            self.position_row(pos.inst)
-            for pos in sorted(self.positions.open_positions(), key=lambda p: p.inst.symbol)
-            if pos.inst.category == category and settle_coin in (None, pos.inst.settle)
-        ]
-
-    def position_row(self, inst: Instrument) -> dict[str, Any]:
-        """The ``/v5/position/list`` row of ``inst`` (flat or open)."""
-        now = self.clock()
-        trade_mode = self.margin.row_trade_mode(inst)
-        pos = self.positions.get(inst.symbol)
-        if pos is not None:
-            return pos.to_row(trade_mode=trade_mode, mark=self.mark(inst), now_ms=now)
-        return self.margin.settings_of(inst.symbol).flat_row(
-            inst,
-            trade_mode=trade_mode,
-            side=self.margin.flat_side(inst),
-            mark=self.mark(inst),
-            now_ms=now,
+            inst = self.catalogue.derivative(category, symbol)
+            self.modes.switch_symbol(
+                inst,
+                mode,
+                has_position=self.positions.size(symbol) > 0,
+                has_orders=bool(self.book.open_orders(symbol)),
+                refuse_hedge=refuse,
+            )
+            return {}
+        members = [i for i in self.catalogue.in_category(category) if i.is_derivative]
+        self.modes.switch_coin(
+            str(coin),
+            mode,
+            [i for i in members if i.settle == coin],
+            busy=self.engine.busy,
+            unchanged_ret_code=self.knobs.coin_mode_unchanged_ret_code,
+            refuse_hedge=refuse,
         )
+        return {}
 
-    def symbol_info(self, *, category: str, symbol: str | None) -> list[dict[str, Any]]:
-        """``GET /v5/position/symbol-info`` rows."""
-        if symbol:
-            insts = [self.catalogue.derivative(category, symbol)]
-        else:
-            insts = [i for i in self.catalogue.in_category(category) if i.is_derivative]
-        return self.margin.symbol_info_rows(insts)
+    # ---------------------------------------------------------------- risk limits
+
+    def set_max_leverage(
+        self, symbol: str, max_leverage: Decimal, *, force: bool, grace_ms: int | None
+    ) -> None:
+        """Bybit lowers (or raises) a symbol's maximum leverage itself: instruments-info,
+        the risk-limit tiers and set-leverage follow at once (see
+        :meth:`.LeverageCaps.set_max`)."""
+        self.caps.set_max(symbol, max_leverage, force=force, grace_ms=grace_ms, now=self.clock())
 
     # ---------------------------------------------------------------- orders
 
-    def create_order(self, *, category: str, symbol: str, **order: Any) -> dict[str, Any]:
-        """``POST /v5/order/create`` (see :meth:`.MatchingEngine.create_order`)."""
-        return self.engine.create_order(self.catalogue.derivative(category, symbol), **order)
+    def create_order(
+        self, *, category: str, symbol: str, position_idx: int = 0, **order: Any
+    ) -> dict[str, Any]:
+        """``POST /v5/order/create``: ``positionIdx`` must match the symbol's position mode
+        (one-way 0, hedge 1 / 2), then :meth:`.MatchingEngine.create_order`."""
+        inst = self.catalogue.derivative(category, symbol)
+        check_position_idx(inst, position_idx, self.modes.is_hedge(inst))
+        return self.engine.create_order(inst, position_idx=position_idx, **order)
 
     def cancel_order(
         self, *, category: str, symbol: str, order_id: str | None, link_id: str | None
@@ -191,25 +219,9 @@ class AccountBackend:
         inst = self.catalogue.derivative(category, symbol)
         return self.book.cancel_order(inst, order_id=order_id, link_id=link_id)
 
-    def symbol_state(self, symbol: str) -> dict[str, Any]:
-        """Margin, position and order state of a derivative ``symbol`` for tests.
-
-        :raise KeyError: for a symbol that is not a derivative of the catalogue
-        """
-        inst = self.catalogue.derivatives[symbol]
-        pos = self.positions.get(symbol)
-        return {
-            "trade_mode": self.margin.effective_trade_mode(inst),
-            "leverage": fmt(self.margin.leverage(symbol)),
-            "position_size": fmt(pos.size) if pos else "0",
-            "position_side": pos.side if pos else "",
-            "position_leverage": fmt(pos.leverage) if pos else "",
-            "open_orders": len(self.book.open_orders(symbol)),
-        }
-
     def touched_symbols(self) -> list[str]:
         """Symbols whose settings were used or that hold a position, sorted."""
-        return sorted(set(self.margin.settings) | set(self.positions.positions))
+        return sorted(set(self.margin.settings) | self.positions.symbols())
 
     # ---------------------------------------------------------------- account
 
@@ -223,18 +235,24 @@ class AccountBackend:
             "marginMode": self.margin.reported_margin_mode(),
             "isMasterTrader": False,
             "spotHedgingStatus": "OFF",
-            "updatedTime": str(self.clock()),
+            "updatedTime": str(self.margin_mode_updated_ms),
             "dcpStatus": "OFF",
             "timeWindow": 10,
             "smpGroup": 0,
         }
 
-    def query_api(self, api_key: str, uid: int) -> dict[str, Any]:
-        """``GET /v5/user/query-api`` for the key that signed the request.
+    def query_api(self, api_key: str) -> dict[str, Any]:
+        """``GET /v5/user/query-api`` for the key that signed the request (see :mod:`.keys`).
 
         https://bybit-exchange.github.io/docs/v5/user/apikey-info
         """
-        return api_key_info(api_key, uid, uta=QUERY_API_UTA[self.account_type])
+        return api_key_info(
+            api_key,
+            self.keys.record(api_key),
+            uta=QUERY_API_UTA[self.account_type],
+            now_ms=self.clock(),
+            lifetime_days=self.knobs.unbound_key_lifetime_days,
+        )
 
     def wallet_balance(self, *, account_type: str, coin: str | None) -> dict[str, Any]:
         """``GET /v5/account/wallet-balance`` (see :meth:`.Wallet.balance_result`)."""
@@ -255,44 +273,3 @@ class AccountBackend:
             return Decimal(1)
         inst = self.catalogue.get(Category.LINEAR, f"{coin}USDT")
         return self.mark(inst) if inst is not None else Decimal(0)
-
-
-def api_key_info(api_key: str, uid: int, *, uta: int) -> dict[str, Any]:
-    """The ``result`` of ``/v5/user/query-api`` for a read-write master key."""
-    return {
-        "id": "1",
-        "note": "bybit simulator",
-        "apiKey": api_key,
-        "readOnly": 0,
-        "secret": "",
-        "permissions": {
-            "ContractTrade": ["Order", "Position"],
-            "Spot": ["SpotTrade"],
-            "Wallet": ["AccountTransfer", "SubMemberTransfer"],
-            "Options": ["OptionsTrade"],
-            "Derivatives": ["DerivativesTrade"],
-            "CopyTrading": [],
-            "BlockTrade": [],
-            "Exchange": [],
-            "NFT": [],
-            "Affiliate": [],
-            "Earn": [],
-        },
-        "ips": ["*"],
-        "type": 1,
-        "deadlineDay": 66,
-        "expiredAt": "",
-        "createdAt": "2024-01-01T00:00:00Z",
-        "unified": 0,
-        "uta": uta,
-        "userID": uid,
-        "inviterID": 0,
-        "vipLevel": "No VIP",
-        "mktMakerLevel": "0",
-        "affiliateID": 0,
-        "rsaPublicKey": "",
-        "isMaster": True,
-        "parentUid": "0",
-        "kycLevel": "LEVEL_DEFAULT",
-        "kycRegion": "",
-    }

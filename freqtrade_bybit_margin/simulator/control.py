@@ -1,7 +1,9 @@
 """
 Control-plane handlers (``/_sim/...``) for a simulator served over HTTP: read the journal and
-the state, reset, inject or clear faults, let "another client" spend budget. Each takes the
-simulator and the JSON body and returns JSON-ready data; the route table is in :mod:`.urls`.
+the state, reset, seed a state, inject or clear faults, ban an IP, let "another client" spend
+budget. Each takes the simulator and the JSON body and returns JSON-ready data (a
+``ValueError`` / ``TypeError`` becomes HTTP 400 naming the problem); the route table is in
+:mod:`.urls`.
 """
 
 from collections.abc import Callable
@@ -46,3 +48,13 @@ def spend_budget(sim: "BybitSimulator", body: dict[str, Any]) -> Any:
     """``POST /_sim/budget`` with :meth:`BybitSimulator.spend_budget`'s keyword arguments."""
     hog = sim.spend_budget(**body)
     return {"budget": {"path": hog.key[1], "start_ms": hog.start_ms, "end_ms": hog.end_ms}}
+
+
+def seed(sim: "BybitSimulator", body: dict[str, Any]) -> Any:
+    """``POST /_sim/seed`` with a seed document (see :mod:`.seed`)."""
+    return {"seeded": sim.seed(body)}
+
+
+def ban_ip(sim: "BybitSimulator", body: dict[str, Any]) -> Any:
+    """``POST /_sim/ban-ip`` with :meth:`BybitSimulator.ban_ip`'s keyword arguments."""
+    return {"banned_until": sim.ban_ip(**body)}

@@ -1,8 +1,9 @@
 """
 :class:`BybitSimulator`: the facade both transports call. It owns the account
-(:class:`~.backend.AccountBackend`), the API keys, the journal, the fault list and the rate
-limiter, and answers one request at a time through :meth:`BybitSimulator.dispatch` (the
-request pipeline itself is :mod:`.pipeline`). It knows no HTTP library.
+(:class:`~.backend.AccountBackend`), the API keys, the journal, the fault list, the rate
+limiter and the IP guard, and answers one request at a time through
+:meth:`BybitSimulator.dispatch` (the request pipeline itself is :mod:`.pipeline`). It knows no
+HTTP library.
 """
 
 import copy
@@ -20,18 +21,20 @@ from freqtrade_bybit_margin.simulator.backend import SIM_UID, AccountBackend
 from freqtrade_bybit_margin.simulator.faults import Fault, FaultControls
 from freqtrade_bybit_margin.simulator.formatting import fmt
 from freqtrade_bybit_margin.simulator.instruments import Catalogue, default_instruments
+from freqtrade_bybit_margin.simulator.ipban import DEFAULT_CLIENT_IP, IpGuard
 from freqtrade_bybit_margin.simulator.journal import JournalEntry
+from freqtrade_bybit_margin.simulator.keys import KeyProfile
 from freqtrade_bybit_margin.simulator.knobs import SimKnobs
 from freqtrade_bybit_margin.simulator.market_data import MINUTE_MS, PriceModel
 from freqtrade_bybit_margin.simulator.pipeline import JSON_HEADERS, Incoming, SimResponse
 from freqtrade_bybit_margin.simulator.ratelimit import RateLimiter
 from freqtrade_bybit_margin.simulator.rules import account_type_of, rate_limit
+from freqtrade_bybit_margin.simulator.seeding import SeedingControls, check_margin_mode
 from freqtrade_bybit_margin.simulator.urls import CONTROL_PREFIX, CONTROL_ROUTES
 
 
 DEFAULT_API_KEY = "simkey0000000000"
 DEFAULT_API_SECRET = "simsecret00000000000000000000000000"
-MARGIN_MODES = tuple(m.value for m in AccountMarginMode)
 
 
 def wall_clock_ms() -> int:
@@ -39,12 +42,13 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-class BybitSimulator(FaultControls):
+class BybitSimulator(SeedingControls, FaultControls):
     """An in-memory Bybit V5 account (one UID) with a REST front door.
 
-    Seeding (``set_symbol``, ``open_position``...), views (``journal``, ``symbol_state``...)
-    and the fault suite's handles (``inject_fault``, ``spend_budget``..., from
-    :class:`~.faults.FaultControls`).
+    Seeding (``set_symbol``, ``open_position``, ``set_position_mode``, ``set_max_leverage``,
+    ``seed``..., from :class:`~.seeding.SeedingControls`), views (``journal``,
+    ``symbol_state``...) and the fault suite's handles (``inject_fault``, ``spend_budget``...,
+    from :class:`~.faults.FaultControls`).
 
     :param account_type: ``"classic"``, ``"uta1"`` or ``"uta2"`` (unifiedMarginStatus 1/3/6);
         a plain string or :class:`~freqtrade_bybit_margin.constants.AccountType`
@@ -58,6 +62,7 @@ class BybitSimulator(FaultControls):
     :param clock: callable returning epoch ms (default: wall clock)
     :param knobs: behaviour switches for undocumented cases, see :class:`SimKnobs`
     :param uid: the account's UID (``/v5/user/query-api`` ``userID``)
+    :param key_profile: rights of the first key (read-only, permissions, IPs, expiry)
     :raise ValueError: for an unknown account type or margin mode
     """
 
@@ -74,18 +79,19 @@ class BybitSimulator(FaultControls):
         clock: Callable[[], int] | None = None,
         knobs: SimKnobs | None = None,
         uid: int = SIM_UID,
+        key_profile: KeyProfile | None = None,
     ) -> None:
         self.account_type: AccountType = account_type_of(account_type)
-        _check_margin_mode(account_margin_mode)
+        check_margin_mode(account_margin_mode)
         self.uid = uid
         self.api_key = api_key
+        self.clock: Callable[[], int] = clock or wall_clock_ms
         self.keys = ApiKeys()
-        self.keys.add(api_key, api_secret, uid)
+        self.keys.add(api_key, api_secret, uid, key_profile, self.clock())
         self._initial_margin_mode = account_margin_mode
         self.extra_linear_symbols = extra_linear_symbols
         self.latency_ms = latency_ms
         self.rate_limits = rate_limits
-        self.clock: Callable[[], int] = clock or wall_clock_ms
         self._initial_knobs = copy.deepcopy(knobs or SimKnobs())
         self._lock = threading.RLock()
         self._anchor_ms = self.clock() // MINUTE_MS * MINUTE_MS
@@ -108,88 +114,21 @@ class BybitSimulator(FaultControls):
                 prices=self.prices,
                 knobs=self.knobs,
                 clock=self.clock,
+                keys=self.keys,
             )
+            self.ipguard = IpGuard()
             self._journal: list[JournalEntry] = []
             self.faults: list[Fault] = []
             self.limiter = RateLimiter(
                 lambda path, bucket: rate_limit(self.account_type, path, bucket)
             )
 
-    def add_api_key(self, api_key: str, api_secret: str, *, uid: int | None = None) -> None:
-        """Accept another API key, by default on this account's UID (one shared budget).
-
-        :param api_key: the key
-        :param api_secret: its secret
-        :param uid: another UID gives the key its own rate-limit budget
-        """
-        with self._lock:
-            self.keys.add(api_key, api_secret, self.uid if uid is None else uid)
-
     # ---------------------------------------------------------------- seeding
-
-    def set_symbol(
-        self, symbol: str, *, trade_mode: int | None = None, leverage: str | None = None
-    ) -> None:
-        """Set a symbol's starting per-symbol margin mode (0/1) and/or leverage.
-
-        :raise KeyError: for a symbol that is not a derivative of the catalogue
-        """
-        with self._lock:
-            if symbol not in self.backend.catalogue.derivatives:
-                raise KeyError(symbol)
-            settings = self.backend.margin.settings_of(symbol)
-            if trade_mode is not None:
-                settings.trade_mode = int(trade_mode)
-            if leverage is not None:
-                settings.leverage = Decimal(leverage)
-
-    def set_account_margin_mode(self, mode: str) -> None:
-        """Set the account-wide margin mode directly (no rule checks)."""
-        _check_margin_mode(mode)
-        with self._lock:
-            self.backend.margin.account_margin_mode = mode
 
     def set_trend(self, symbol: str, pct_per_minute: float) -> None:
         """Set the price drift of ``symbol`` (percent per minute)."""
         with self._lock:
             self.prices.set_trend(symbol, pct_per_minute)
-
-    def open_position(
-        self,
-        symbol: str,
-        *,
-        side: str = "Buy",
-        size: str = "1",
-        price: str | None = None,
-        leverage: str | None = None,
-    ) -> None:
-        """Start with an open position (no fee, wallet unchanged)."""
-        with self._lock:
-            inst = self.backend.catalogue.derivatives[symbol]
-            if leverage is not None:
-                self.set_symbol(symbol, leverage=leverage)
-            entry = Decimal(price) if price is not None else self.backend.mark(inst)
-            lev = self.backend.margin.leverage(symbol)
-            self.backend.positions.apply(
-                inst, side, Decimal(size), entry, leverage=lev, now=self.clock()
-            )
-
-    def place_resting_order(self, symbol: str, *, side: str, qty: str, price: str) -> str:
-        """Start with an open limit order that never fills; returns its ``orderId``."""
-        with self._lock:
-            inst = self.backend.catalogue.derivatives[symbol]
-            result = self.backend.engine.create_order(
-                inst,
-                side=side,
-                order_type="Limit",
-                qty=Decimal(qty),
-                price=Decimal(price),
-                time_in_force="GTC",
-                reduce_only=False,
-                order_link_id="",
-                never_fill=True,
-            )
-            return str(result["orderId"])
 
     # ---------------------------------------------------------------- views
 
@@ -215,8 +154,10 @@ class BybitSimulator(FaultControls):
         ]
 
     def symbol_state(self, symbol: str) -> dict[str, Any]:
-        """``trade_mode`` (effective: per-symbol or account-wide), ``leverage``,
-        ``position_size``, ``position_side``, ``position_leverage`` and ``open_orders``."""
+        """``trade_mode`` (effective: per-symbol or account-wide), ``leverage`` /
+        ``sell_leverage``, ``max_leverage`` (live), ``position_mode`` (0 / 3),
+        ``position_size`` / ``_side`` / ``_leverage`` (one-way, or the first open hedge side),
+        ``positions`` (every open side) and ``open_orders``."""
         with self._lock:
             return self.backend.symbol_state(symbol)
 
@@ -234,16 +175,26 @@ class BybitSimulator(FaultControls):
                 "account_type": self.account_type.value,
                 "account_margin_mode": self.account_margin_mode,
                 "wallet": {c: fmt(v) for c, v in b.wallet.balances.items()},
+                "borrow": {c: fmt(v) for c, v in b.wallet.borrowed.items()},
                 "symbols": {s: b.symbol_state(s) for s in b.touched_symbols()},
+                "position_modes": b.modes.snapshot(),
+                "option_positions": b.options.rows(symbol=None, base_coin=None),
                 "orders": [o.to_row(fee_detail=True) for o in b.book.orders.values()],
                 "faults": [f.to_dict() for f in self.faults],
+                "ip_bans": dict(self.ipguard.bans),
                 "requests": len(self._journal),
             }
 
     # ---------------------------------------------------------------- transports
 
     def dispatch(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | str | None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | str | None,
+        *,
+        client_ip: str = DEFAULT_CLIENT_IP,
     ) -> SimResponse:
         """Answer one HTTP request (the single entry point of every transport).
 
@@ -251,6 +202,7 @@ class BybitSimulator(FaultControls):
         :param url: full URL (any host)
         :param headers: request headers
         :param body: raw body
+        :param client_ip: the peer address (IP limit, keys bound to IPs)
         :return: the answer, or a transport fault to play out
         """
         if self.latency_ms > 0:
@@ -260,14 +212,9 @@ class BybitSimulator(FaultControls):
             return _control(self, req)
         with self._lock:
             now = self.clock()
-            out = pipeline.run(self, req, now)
-            self._journal.append(out.entry(len(self._journal) + 1, now, req))
+            out = pipeline.run(self, req, now, client_ip)
+            self._journal.append(out.entry(len(self._journal) + 1, now, req, client_ip))
         return out.response()
-
-
-def _check_margin_mode(mode: str) -> None:
-    if mode not in MARGIN_MODES:
-        raise ValueError(f"account margin mode {mode!r} is not one of {', '.join(MARGIN_MODES)}")
 
 
 def _control(sim: BybitSimulator, req: Incoming) -> SimResponse:

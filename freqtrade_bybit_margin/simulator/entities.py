@@ -27,6 +27,12 @@ def notional(inst: Instrument, qty: Decimal, price: Decimal) -> Decimal:
     return qty / price if inst.category is Category.INVERSE else qty * price
 
 
+def closes(side: str, idx: int, reduce_only: bool) -> bool:
+    """True when an order of ``side`` at ``positionIdx`` ``idx`` reduces a position: a
+    reduce-only order, a Sell on the hedge Buy side (1) or a Buy on the hedge Sell side (2)."""
+    return reduce_only or (idx == 1 and side == "Sell") or (idx == 2 and side == "Buy")
+
+
 class Sequence:
     """Monotonic sequence numbers (position and execution ``seq``) and deterministic ids."""
 
@@ -45,29 +51,50 @@ class Sequence:
 
 @dataclass
 class SymbolSettings:
-    """Per-symbol margin settings: ``tradeMode`` (0 cross / 1 isolated) and leverage."""
+    """Per-symbol margin settings: ``tradeMode`` (0 cross / 1 isolated) and leverage.
+
+    ``leverage`` is the one-way (and hedge Buy-side) leverage, ``sell_leverage`` the hedge
+    Sell side's; in one-way mode both are equal.
+    """
 
     trade_mode: int
     leverage: Decimal
+    sell_leverage: Decimal
+
+    def leverage_of(self, idx: int) -> Decimal:
+        """The leverage of ``positionIdx`` ``idx`` (2: the Sell side)."""
+        return self.sell_leverage if idx == 2 else self.leverage
 
     def flat_row(
-        self, inst: Instrument, *, trade_mode: int, side: str, mark: Decimal, now_ms: int
+        self,
+        inst: Instrument,
+        *,
+        trade_mode: int,
+        side: str,
+        mark: Decimal,
+        now_ms: int,
+        idx: int = 0,
     ) -> dict[str, Any]:
-        """The ``/v5/position/list`` row of a symbol without a position (``size "0"``).
+        """The ``/v5/position/list`` row of a symbol side without a position (``size "0"``).
 
         :param inst: the symbol's instrument
         :param trade_mode: ``tradeMode`` as this account type reports it
         :param side: ``side`` of a flat row on this account type (``""`` or ``"None"``)
         :param mark: current mark price
         :param now_ms: the clock
+        :param idx: ``positionIdx`` (0 one-way, 1 / 2 the hedge sides)
         :return: the row
         """
-        return _position_row(inst, self.leverage, trade_mode, side, mark, now_ms)
+        row = _position_row(inst, self.leverage_of(idx), trade_mode, side, mark, now_ms)
+        row["positionIdx"] = idx
+        return row
 
 
 @dataclass
 class Position:
-    """A one-way (``positionIdx`` 0) position; ``side`` is ``"Buy"`` or ``"Sell"``."""
+    """A position; ``side`` is ``"Buy"`` or ``"Sell"``, ``idx`` its ``positionIdx`` (0 one-way,
+    1 / 2 the hedge sides). ``reduce_only`` and ``leverage_sys_ms`` are Bybit's
+    ``isReduceOnly`` / ``leverageSysUpdatedTime`` after a system risk-limit cut."""
 
     inst: Instrument
     side: str
@@ -78,6 +105,9 @@ class Position:
     updated_ms: int
     seq: int
     cum_realised: Decimal = Decimal(0)
+    idx: int = 0
+    reduce_only: bool = False
+    leverage_sys_ms: int | None = None
 
     def initial_margin(self) -> Decimal:
         """``positionIM`` in the settle coin."""
@@ -124,6 +154,11 @@ class Position:
                 "createdTime": str(self.created_ms),
                 "updatedTime": str(self.updated_ms),
                 "seq": self.seq,
+                "positionIdx": self.idx,
+                "isReduceOnly": self.reduce_only,
+                "leverageSysUpdatedTime": (
+                    str(self.leverage_sys_ms) if self.leverage_sys_ms is not None else ""
+                ),
             }
         )
         return row
@@ -170,11 +205,10 @@ def _position_row(
     }
 
 
-#: fields of an order row this simulator never varies (no TP/SL, no SMP, one-way mode)
+#: fields of an order row this simulator never varies (no TP/SL, no SMP)
 ORDER_ROW_CONSTANTS: dict[str, Any] = {
     "blockTradeId": "",
     "isLeverage": "",
-    "positionIdx": 0,
     "stopOrderType": "",
     "orderIv": "",
     "triggerPrice": "",
@@ -218,6 +252,12 @@ class Order:
     reject_reason: str = "EC_NoError"
     cancel_type: str = "UNKNOWN"
     never_fill: bool = False
+    position_idx: int = 0
+
+    @property
+    def closing(self) -> bool:
+        """True for an order that can only reduce: reduce-only, or against its hedge side."""
+        return closes(self.side, self.position_idx, self.reduce_only)
 
     @property
     def is_open(self) -> bool:
@@ -259,6 +299,7 @@ class Order:
             "cumExecFee": fmt8(self.cum_exec_fee),
             "timeInForce": self.time_in_force,
             "orderType": self.order_type,
+            "positionIdx": self.position_idx,
             "lastPriceOnCreated": fmt_price(self.last_price_on_created, tick),
             "reduceOnly": self.reduce_only,
             "createdTime": str(self.created_ms),

@@ -7,9 +7,34 @@ name on class and instance); :mod:`.responses` renders any of them into Bybit's 
 one place. Codes: https://bybit-exchange.github.io/docs/v5/error
 """
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from freqtrade_bybit_margin.constants import RetCode
+
+
+# retCodes the simulator answers that ``constants.RetCode`` does not name yet (error table,
+# https://bybit-exchange.github.io/docs/v5/error , at 072c197d). Kept here so the simulator
+# does not edit the shared vocabulary; candidates for ``RetCode``.
+#: "Service Restricted: Access is currently unavailable for your region"
+REGION_RESTRICTED = 10009
+#: "(Derivatives) Your api key has expired" (-2015 is the spot twin)
+API_KEY_EXPIRED = 33004
+#: "You have an existing position, so the position mode cannot be switched."
+POSITION_EXISTS = 110024
+#: "You have existing open orders, so the position mode cannot be switched."
+OPEN_ORDERS_EXIST = 110028
+#: "Hedge mode is not supported for this symbol."
+HEDGE_NOT_SUPPORTED = 110029
+#: "You are not allowed to change leverage due to portfolio margin mode."
+PORTFOLIO_LEVERAGE = 110038
+#: "Pm mode cannot support"
+PM_NOT_SUPPORTED = 110077
+#: "Product not available in your region"
+PRODUCT_REGION_RESTRICTED = 110132
+#: "{coin} collateral has reached the platform limit. Disable {coin} collateral before
+#: switching margin mode."
+COLLATERAL_LIMIT = 3200641
 
 
 class SimulatorApiError(Exception):
@@ -161,6 +186,94 @@ class SetMarginModeFailedError(SimulatorApiError):
     message = "Set margin mode failed"
 
 
+class LeverageRiskLimitError(SimulatorApiError):
+    """110013: leverage above the symbol's (live) maximum.
+
+    Field logs show ``cannot set leverage [3000] gt maxLeverage [2500] by risk limit`` (values
+    x100), also when the instrument maximum is exceeded (reference bybit-v5-margin.md,
+    "Corrections and additions (2026-12-02)"); use :meth:`above_max`.
+    """
+
+    code = int(RetCode.LEVERAGE_RISK_LIMIT)
+    message = "Cannot set leverage due to risk limit level."
+
+    @classmethod
+    def above_max(cls, leverage: Any, max_leverage: Any) -> "LeverageRiskLimitError":
+        """The error naming both values x100 as integers, in Bybit's wording."""
+        asked, allowed = int(leverage * 100), int(max_leverage * 100)
+        return cls(f"cannot set leverage [{asked}] gt maxLeverage [{allowed}] by risk limit")
+
+
+class PermissionDeniedError(SimulatorApiError):
+    """10005: the API key lacks the permission (or is read-only)."""
+
+    code = int(RetCode.PERMISSION_DENIED)
+    message = "Permission denied, please check your API key permissions."
+
+
+class UnmatchedIpError(SimulatorApiError):
+    """10010: the request's IP is not among the key's bound IPs."""
+
+    code = int(RetCode.UNMATCHED_IP)
+    message = "Unmatched IP, please check your API key's bound IP addresses."
+
+
+class ApiKeyExpiredError(SimulatorApiError):
+    """33004 (``SimKnobs.expired_key_ret_code``): the API key has expired."""
+
+    code = API_KEY_EXPIRED
+    message = "Your api key has expired"
+
+
+class PositionExistsError(SimulatorApiError):
+    """110024: position mode cannot be switched with an open position."""
+
+    code = POSITION_EXISTS
+    message = "You have an existing position, so the position mode cannot be switched."
+
+
+class OpenOrdersExistError(SimulatorApiError):
+    """110028: position mode cannot be switched with open orders."""
+
+    code = OPEN_ORDERS_EXIST
+    message = "You have existing open orders, so the position mode cannot be switched."
+
+
+class HedgeNotSupportedError(SimulatorApiError):
+    """110029: hedge mode is not available for the symbol (or coin)."""
+
+    code = HEDGE_NOT_SUPPORTED
+    message = "Hedge mode is not supported for this symbol."
+
+
+class PortfolioLeverageError(SimulatorApiError):
+    """110038: leverage cannot be changed under portfolio margin."""
+
+    code = PORTFOLIO_LEVERAGE
+    message = "You are not allowed to change leverage due to portfolio margin mode."
+
+
+class CategoryNotServedError(SimulatorApiError):
+    """HTTP 404: the category does not match the account mode (docs/v5/error, HTTP codes)."""
+
+    http_status = 404
+    message = "category not served for this account type"
+
+
+@dataclass
+class HttpRefusal(Exception):
+    """A non-JSON HTTP answer from in front of the API (401 without auth headers, 403 for an
+    IP ban): no envelope, no ``retCode``. ``label`` goes to the journal's ``ret_msg``."""
+
+    status: int
+    body: str
+    label: str
+    content_type: str = "text/plain"
+
+    def __post_init__(self) -> None:
+        super().__init__(f"HTTP {self.status} {self.label}")
+
+
 #: Default ``retMsg`` per ``retCode`` (used for injected faults that give no message).
 DEFAULT_MESSAGES: dict[int, str] = {
     cls.code: cls.message
@@ -179,6 +292,13 @@ DEFAULT_MESSAGES: dict[int, str] = {
         MarginModeNotModifiedError,
         LeverageNotModifiedError,
         SetMarginModeFailedError,
+        PermissionDeniedError,
+        UnmatchedIpError,
+        ApiKeyExpiredError,
+        PositionExistsError,
+        OpenOrdersExistError,
+        HedgeNotSupportedError,
+        PortfolioLeverageError,
     )
 }
 DEFAULT_MESSAGES[int(RetCode.PARAMS_ERROR)] = ParamsError.message
@@ -186,9 +306,9 @@ DEFAULT_MESSAGES[int(RetCode.LEVERAGE_RISK_LIMIT)] = "Cannot set leverage due to
 #: wordings of the V5 error table (https://bybit-exchange.github.io/docs/v5/error) for codes
 #: only injected faults send
 DEFAULT_MESSAGES[int(RetCode.SERVER_TIMEOUT)] = "Server error"
-DEFAULT_MESSAGES[int(RetCode.PERMISSION_DENIED)] = (
-    "Permission denied, please check your API key permissions."
+DEFAULT_MESSAGES[REGION_RESTRICTED] = (
+    "Service Restricted: Access is currently unavailable for your region. "
+    "Please contact our support team for further assistance"
 )
-DEFAULT_MESSAGES[int(RetCode.UNMATCHED_IP)] = (
-    "Unmatched IP, please check your API key's bound IP addresses."
-)
+DEFAULT_MESSAGES[PRODUCT_REGION_RESTRICTED] = "Product not available in your region"
+DEFAULT_MESSAGES[PM_NOT_SUPPORTED] = "Pm mode cannot support"

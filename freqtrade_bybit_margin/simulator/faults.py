@@ -2,14 +2,16 @@
 Injected faults: canned answers for matching calls, in the forms a client meets live.
 
 Kinds (:class:`FaultKind`): a Bybit envelope with any ``retCode`` (10002, 10006 with its
-reset header, 10016, a refusal...), an HTTP error page (5xx from a gateway), garbled HTTP-200
+reset header, 10016, a refusal, 10009 / 110132 for a restricted region...), an HTTP error page
+(5xx from a gateway; 403 "region not served" from CloudFront), garbled HTTP-200
 bodies (an HTML page, an empty body, truncated JSON, an envelope without ``retCode``), a
 timeout and a dropped connection. Each fault strikes either before the request is applied
 (nothing changes) or after it was applied (``applied=True``: the state changed, but the
 client gets no answer or a broken one).
 
-Where it strikes in the pipeline: gateway kinds before the request reaches the exchange (not
-counted by the rate limiter, no ``X-Bapi-*`` headers); ``ret_code`` faults are the exchange's
+Where it strikes in the pipeline: ``region_blocked`` at the edge, before routing and
+authentication; other gateway kinds before the request reaches the exchange (not counted by
+the rate limiter, no ``X-Bapi-*`` headers); ``ret_code`` faults are the exchange's
 own answers (counted, with headers); ``applied`` faults replace the real answer.
 """
 
@@ -21,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from freqtrade_bybit_margin.constants import AccountType
+from freqtrade_bybit_margin.simulator.ipban import DEFAULT_CLIENT_IP, IpGuard
 from freqtrade_bybit_margin.simulator.knobs import SimKnobs
 from freqtrade_bybit_margin.simulator.ratelimit import BudgetHog, RateLimiter
 from freqtrade_bybit_margin.simulator.rules import rate_limit
@@ -38,11 +41,14 @@ class FaultKind(StrEnum):
     NO_RET_CODE = "no_ret_code"
     TIMEOUT = "timeout"
     DROP = "drop"
+    REGION_BLOCKED = "region_blocked"
 
 
 class Stage(StrEnum):
     """Where in the request pipeline a fault strikes."""
 
+    #: before routing and authentication (a CDN refusing the region)
+    EDGE = "edge"
     GATEWAY = "gateway"
     EXCHANGE = "exchange"
     APPLIED = "applied"
@@ -109,6 +115,8 @@ class Fault:
             raise ValueError("kind 'ret_code' needs ret_code (e.g. 10016)")
         if kind is FaultKind.HTTP_STATUS and not (http_status and 400 <= http_status <= 599):
             raise ValueError(f"kind 'http_status' needs http_status in 400..599, got {http_status}")
+        if kind is FaultKind.REGION_BLOCKED and http_status is None:
+            http_status = 403
         times, after = fields.get("times", 1), fields.get("after", 0)
         if (times is not None and times < 1) or after < 0:
             raise ValueError(f"times must be >= 1 or None, after >= 0; got {times}, {after}")
@@ -119,6 +127,8 @@ class Fault:
         """Where this fault strikes."""
         if self.applied:
             return Stage.APPLIED
+        if self.kind is FaultKind.REGION_BLOCKED:
+            return Stage.EDGE
         return Stage.EXCHANGE if self.kind is FaultKind.RET_CODE else Stage.GATEWAY
 
     @property
@@ -180,7 +190,13 @@ def firing(
 
 def html_page(status: int) -> bytes:
     """A gateway's HTML error (or, with 200, a captive / maintenance page)."""
-    reason = {200: "OK", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+    reason = {
+        200: "OK",
+        403: "Forbidden",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    }
     text = HTML_PAGE.format(status=status, reason=reason.get(status, "Error"))
     return text.encode()
 
@@ -206,10 +222,11 @@ def without_ret_code(body: bytes) -> bytes:
 
 class FaultControls:
     """The fault suite's handles on a simulator (mixed into :class:`~.core.BybitSimulator`):
-    inject faults, check they fired, let another client spend the UID's budget."""
+    inject faults, check they fired, ban an IP, let another client spend the UID's budget."""
 
     _lock: threading.RLock
     faults: list[Fault]
+    ipguard: IpGuard
     limiter: RateLimiter
     knobs: SimKnobs
     account_type: AccountType
@@ -274,6 +291,21 @@ class FaultControls:
         return self.inject_fault(
             path=path, symbol=symbol, ret_code=ret_code, ret_msg=ret_msg, times=None
         )
+
+    def ban_ip(self, seconds: float | None = None, ip: str = DEFAULT_CLIENT_IP) -> int:
+        """Ban a client IP from now, as a breach of the IP limit would (HTTP 403 "access too
+        frequent" to every request until it ends, whatever ``rate_limits``).
+
+        :param seconds: the ban (default ``SimKnobs.ip_ban_seconds``)
+        :param ip: the client (requests-mock traffic and the loopback server: ``127.0.0.1``)
+        :return: when the ban ends (epoch ms, simulator clock)
+        :raise ValueError: for a ban that is not positive
+        """
+        length = self.knobs.ip_ban_seconds if seconds is None else seconds
+        if length <= 0:
+            raise ValueError(f"seconds {seconds!r} is not allowed; allowed: a number > 0")
+        with self._lock:
+            return self.ipguard.ban(ip, self.clock(), int(length * 1000))
 
     def clear_faults(self) -> None:
         """Drop every injected fault."""

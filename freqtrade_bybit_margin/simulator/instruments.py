@@ -6,13 +6,14 @@ Shapes follow https://bybit-exchange.github.io/docs/v5/market/instrument ; numbe
 realistic but invented.
 """
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from freqtrade_bybit_margin.constants import Category
-from freqtrade_bybit_margin.simulator.exceptions import ParamsError
+from freqtrade_bybit_margin.simulator.exceptions import LeverageRiskLimitError, ParamsError
 from freqtrade_bybit_margin.simulator.formatting import fmt
 
 
@@ -59,12 +60,17 @@ class Instrument:
         """Leverage within ``leverageFilter`` and on its step.
 
         The simulator's own copy of the leverage rule (the client validates independently).
-        https://bybit-exchange.github.io/docs/v5/market/instrument (leverageFilter)
+        https://bybit-exchange.github.io/docs/v5/market/instrument (leverageFilter). Below the
+        minimum or off the step is a parameter error; above the (live) maximum Bybit answers
+        110013 "cannot set leverage [X] gt maxLeverage [Y] by risk limit" (values x100,
+        reference bybit-v5-margin.md, "Corrections and additions (2026-12-02)"). The step is
+        checked first so that the x100 values are integers.
 
         :param leverage: the requested leverage
-        :raise ParamsError: 10001 naming the value and the allowed range or step
+        :raise ParamsError: 10001 below the minimum or off the step, naming the value
+        :raise LeverageRiskLimitError: 110013 above ``maxLeverage``
         """
-        if not self.min_leverage <= leverage <= self.max_leverage:
+        if leverage < self.min_leverage:
             raise ParamsError(
                 f"leverage {fmt(leverage)} outside [{fmt(self.min_leverage)}, "
                 f"{fmt(self.max_leverage)}] for {self.symbol}"
@@ -74,6 +80,8 @@ class Instrument:
                 f"leverage {fmt(leverage)} is not a multiple of leverageStep "
                 f"{fmt(self.leverage_step)} for {self.symbol}"
             )
+        if leverage > self.max_leverage:
+            raise LeverageRiskLimitError.above_max(leverage, self.max_leverage)
 
     def check_order(self, qty: Decimal, price: Decimal | None) -> None:
         """Quantity and (limit) price against ``lotSizeFilter`` / ``priceFilter``.
@@ -172,6 +180,19 @@ class Catalogue:
         self.instruments = list(instruments)
         self._by_category = {(i.category, i.symbol): i for i in self.instruments}
         self.derivatives = {i.symbol: i for i in self.instruments if i.is_derivative}
+
+    def set_max_leverage(self, symbol: str, max_leverage: Decimal) -> Instrument:
+        """Replace the derivative ``symbol`` by a copy with another ``maxLeverage``.
+
+        :return: the new instrument
+        :raise KeyError: for a symbol that is not a derivative of the catalogue
+        """
+        old = self.derivatives[symbol]
+        new = dataclasses.replace(old, max_leverage=max_leverage)
+        self.instruments = [new if i is old else i for i in self.instruments]
+        self._by_category[(new.category, symbol)] = new
+        self.derivatives[symbol] = new
+        return new
 
     def get(self, category: Category, symbol: str) -> Instrument | None:
         """The instrument or ``None``."""

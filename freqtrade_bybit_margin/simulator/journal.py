@@ -9,7 +9,8 @@ class JournalEntry:
     """One request and the simulator's answer. The API secret is never stored.
 
     ``http_status`` 0 means no answer was sent (a dropped connection); ``fault`` names the
-    injected fault that shaped the answer (e.g. ``"drop/applied"``), if any.
+    injected fault that shaped the answer (e.g. ``"drop/applied"``), if any; ``client_ip`` is
+    the peer address (requests-mock: ``127.0.0.1``).
     """
 
     seq: int
@@ -29,6 +30,7 @@ class JournalEntry:
     symbol: str | None
     fault: str | None = None
     response_headers: dict[str, str] | None = None
+    client_ip: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""

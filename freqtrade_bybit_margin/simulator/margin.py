@@ -6,16 +6,19 @@ No orders or positions here: whoever calls says whether a symbol is busy, and ho
 its orders when a knob says so (see :class:`~.backend.AccountBackend`).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType, Category
 from freqtrade_bybit_margin.simulator.entities import SymbolSettings
 from freqtrade_bybit_margin.simulator.exceptions import (
+    COLLATERAL_LIMIT,
     LeverageNotModifiedError,
     MarginModeNotModifiedError,
     ParamsError,
+    PortfolioLeverageError,
     SetMarginModeFailedError,
     SimulatorApiError,
     UnifiedAccountForbiddenError,
@@ -40,6 +43,20 @@ REASON_ORDERS = "3400102"
 REASON_PM_EQUITY = ("3400000", "Equity needs to be equal to or greater than 1000 USDC")
 
 
+@dataclass(frozen=True)
+class Blockers:
+    """What stands in the way of an account margin mode switch.
+
+    :param positions: symbols with an open position, every category (options included)
+    :param orders: symbols with an open order
+    :param liabilities: coin -> spot-margin borrowing (isolated margin excludes spot margin)
+    """
+
+    positions: Iterable[str] = ()
+    orders: Iterable[str] = ()
+    liabilities: Mapping[str, Decimal] = field(default_factory=dict)
+
+
 class MarginRules:
     """Per-symbol and account-wide margin settings and the rules that change them.
 
@@ -55,16 +72,31 @@ class MarginRules:
         self.account_margin_mode = account_margin_mode
         self.knobs = knobs
         self.settings: dict[str, SymbolSettings] = {}
+        #: coins whose collateral reached the platform limit (3200641 on a mode switch)
+        self.collateral_at_limit: set[str] = set()
 
     def settings_of(self, symbol: str) -> SymbolSettings:
         """Margin settings of ``symbol`` (created with the defaults on first use)."""
         if symbol not in self.settings:
-            self.settings[symbol] = SymbolSettings(0, Decimal(self.knobs.default_leverage))
+            lev = Decimal(self.knobs.default_leverage)
+            self.settings[symbol] = SymbolSettings(0, lev, lev)
         return self.settings[symbol]
 
     def leverage(self, symbol: str) -> Decimal:
-        """The leverage set on ``symbol``."""
+        """The leverage set on ``symbol`` (one-way; hedge: the Buy side)."""
         return self.settings_of(symbol).leverage
+
+    def leverage_of(self, symbol: str, idx: int) -> Decimal:
+        """The leverage of ``symbol``'s ``positionIdx`` ``idx``."""
+        return self.settings_of(symbol).leverage_of(idx)
+
+    @property
+    def portfolio(self) -> bool:
+        """True under portfolio margin (unified accounts)."""
+        return (
+            self.account_type != AccountType.CLASSIC
+            and self.account_margin_mode == AccountMarginMode.PORTFOLIO
+        )
 
     def per_symbol_mode(self, inst: Instrument) -> bool:
         """True where the margin mode is per symbol (classic, UTA1.0 inverse)."""
@@ -144,29 +176,44 @@ class MarginRules:
                 )
             cancel_orders()
         settings.trade_mode = trade_mode
-        settings.leverage = buy_leverage
+        settings.leverage = settings.sell_leverage = buy_leverage
         return {}
 
     def set_leverage(
-        self, inst: Instrument, *, buy_leverage: Decimal, sell_leverage: Decimal
-    ) -> Decimal:
-        """``POST /v5/position/set-leverage`` (one-way mode: buy must equal sell).
+        self, inst: Instrument, *, buy_leverage: Decimal, sell_leverage: Decimal, hedge: bool
+    ) -> tuple[Decimal, Decimal]:
+        """``POST /v5/position/set-leverage``: one-way and cross hedge need buy = sell; a
+        hedge-mode symbol in isolated margin may take two leverages.
 
         https://bybit-exchange.github.io/docs/v5/position/leverage
 
-        :return: the new leverage
-        :raise SimulatorApiError: 10001 (bad leverage), 110043 (already set)
+        :return: the new ``(buy, sell)`` leverages
+        :raise SimulatorApiError: 10001 (bad leverage), 110013 (above the maximum), 110038
+            (portfolio margin), 110043 (already set)
         """
-        settings = self._checked(inst, buy_leverage, sell_leverage)
-        if settings.leverage == buy_leverage:
+        if self.portfolio:
+            raise PortfolioLeverageError()
+        isolated = self.effective_trade_mode(inst) == 1
+        if buy_leverage != sell_leverage and not (hedge and isolated):
+            where = "hedge mode with cross margin" if hedge else "one-way mode"
+            raise ParamsError(
+                f"params error: buyLeverage ({fmt(buy_leverage)}) must equal sellLeverage "
+                f"({fmt(sell_leverage)}) in {where}"
+            )
+        inst.check_leverage(buy_leverage)
+        inst.check_leverage(sell_leverage)
+        settings = self.settings_of(inst.symbol)
+        if (settings.leverage, settings.sell_leverage) == (buy_leverage, sell_leverage):
             raise LeverageNotModifiedError()
-        settings.leverage = buy_leverage
-        return buy_leverage
+        settings.leverage, settings.sell_leverage = buy_leverage, sell_leverage
+        return buy_leverage, sell_leverage
 
     def _checked(self, inst: Instrument, buy: Decimal, sell: Decimal) -> SymbolSettings:
-        """The symbol's settings once ``buy`` = ``sell`` (one-way mode) passed its filter.
+        """The symbol's settings once ``buy`` = ``sell`` passed its filter (switch-isolated:
+        "buyLeverage must equal sellLeverage", cross-isolate.mdx).
 
         :raise ParamsError: 10001 naming the leverages or the filter
+        :raise LeverageRiskLimitError: 110013 above the maximum
         """
         if buy != sell:
             raise ParamsError(
@@ -176,18 +223,18 @@ class MarginRules:
         inst.check_leverage(buy)
         return self.settings_of(inst.symbol)
 
-    def set_margin_mode(
-        self, mode: str, *, positions: Iterable[str], orders: Iterable[str]
-    ) -> dict[str, Any]:
+    def set_margin_mode(self, mode: str, blockers: Blockers) -> dict[str, Any]:
         """``POST /v5/account/set-margin-mode`` (account-wide).
 
-        https://bybit-exchange.github.io/docs/v5/account/set-margin-mode
+        https://bybit-exchange.github.io/docs/v5/account/set-margin-mode . Positions (every
+        category) and open orders block any switch; option positions and spot-margin
+        liabilities also block ISOLATED_MARGIN ("Spot Margin / USDC Options: Supported (Not in
+        Isolated Margin Mode)", reference A4); a coin at its collateral limit answers 3200641.
 
         :param mode: ``ISOLATED_MARGIN``, ``REGULAR_MARGIN`` or ``PORTFOLIO_MARGIN``
-        :param positions: symbols with an open position
-        :param orders: symbols with an open order
+        :param blockers: what the account holds
         :return: ``{"reasons": []}``
-        :raise SimulatorApiError: 110073 with ``result.reasons``
+        :raise SimulatorApiError: 110073 with ``result.reasons``, 3200641
         """
         if self.account_type == AccountType.CLASSIC:
             return self._classic_set_margin_mode(mode)
@@ -200,15 +247,14 @@ class MarginRules:
                     "margin mode not modified", code=self.knobs.same_margin_mode_ret_code
                 )
             return {"reasons": []}
-        reasons = []
-        busy_positions = sorted(set(positions))
-        if busy_positions:
-            msg = "Please close all positions before switching margin mode: "
-            reasons.append((REASON_POSITIONS, msg + ",".join(busy_positions)))
-        busy_orders = sorted(set(orders))
-        if busy_orders:
-            msg = "Please cancel all active orders before switching margin mode: "
-            reasons.append((REASON_ORDERS, msg + ",".join(busy_orders)))
+        if self.collateral_at_limit:
+            coin = sorted(self.collateral_at_limit)[0]
+            raise SimulatorApiError(
+                f"{coin} collateral has reached the platform limit. Disable {coin} collateral "
+                "before switching margin mode.",
+                code=COLLATERAL_LIMIT,
+            )
+        reasons = refusal_reasons(mode, blockers, self.knobs.liability_reason_code)
         if reasons:
             raise _refused(reasons)
         self.account_margin_mode = mode
@@ -223,32 +269,52 @@ class MarginRules:
                 raise _refused([REASON_PM_EQUITY])
         raise _refused([])
 
-    @staticmethod
-    def switch_position_mode(mode: int) -> dict[str, Any]:
-        """``POST /v5/position/switch-mode``: one-way (0) only; answered 0 even when unchanged.
+    def symbol_info_rows(
+        self, insts: Iterable[Instrument], indices_of: Callable[[Instrument], tuple[int, ...]]
+    ) -> list[dict[str, Any]]:
+        """``GET /v5/position/symbol-info`` rows (leverage without a position), one per
+        ``positionIdx`` of the symbol's mode.
 
-        Bybit would say 110025 when nothing changes, but freqtrade aborts its startup on that
-        (live-path notes §7); the simulator models a one-way account that always accepts 0.
-        https://bybit-exchange.github.io/docs/v5/position/position-mode
-        """
-        if mode != 0:
-            raise ParamsError("params error: the simulator models one-way mode (mode 0) only")
-        return {}
+        https://bybit-exchange.github.io/docs/v5/position/batch-lvg : ``side`` is a
+        "Meaningless field"; the page's hedge example shows ``"Sell"`` on both rows.
 
-    def symbol_info_rows(self, insts: Iterable[Instrument]) -> list[dict[str, Any]]:
-        """``GET /v5/position/symbol-info`` rows (leverage without a position).
-
-        https://bybit-exchange.github.io/docs/v5/position/batch-lvg
+        :param insts: the symbols
+        :param indices_of: ``(0,)`` for one-way, the two hedge sides in row order otherwise
         """
         return [
             {
                 "symbol": i.symbol,
-                "leverage": fmt(self.leverage(i.symbol)),
-                "side": "",
-                "positionIdx": 0,
+                "leverage": fmt(self.leverage_of(i.symbol, idx)),
+                "side": "Sell" if idx else "",
+                "positionIdx": idx,
             }
             for i in insts
+            for idx in indices_of(i)
         ]
+
+
+def refusal_reasons(mode: str, blockers: Blockers, liability_code: str) -> list[tuple[str, str]]:
+    """``reasons`` of a refused margin-mode switch (empty: allowed).
+
+    :param mode: the target mode
+    :param blockers: what the account holds
+    :param liability_code: ``reasonCode`` for spot-margin liabilities (a knob)
+    """
+    reasons = []
+    busy = sorted(set(blockers.positions))
+    if busy:
+        msg = "Please close all positions before switching margin mode: "
+        reasons.append((REASON_POSITIONS, msg + ",".join(busy)))
+    busy_orders = sorted(set(blockers.orders))
+    if busy_orders:
+        msg = "Please cancel all active orders before switching margin mode: "
+        reasons.append((REASON_ORDERS, msg + ",".join(busy_orders)))
+    owed = {c: a for c, a in blockers.liabilities.items() if a > 0}
+    if mode == AccountMarginMode.ISOLATED and owed:
+        text = ",".join(f"{c} {fmt(a)}" for c, a in sorted(owed.items()))
+        msg = f"Please repay spot margin liabilities before switching to isolated margin: {text}"
+        reasons.append((liability_code, msg))
+    return reasons
 
 
 def _refused(reasons: list[tuple[str, str]]) -> SetMarginModeFailedError:

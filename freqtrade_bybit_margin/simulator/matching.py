@@ -15,6 +15,7 @@ from freqtrade_bybit_margin.simulator.entities import (
     Execution,
     Order,
     Sequence,
+    closes,
     notional,
 )
 from freqtrade_bybit_margin.simulator.exceptions import (
@@ -177,7 +178,7 @@ class MatchingEngine:
     :param clock: epoch ms
     :param wallet: pays fees and holds the margin checked before an order
     :param positions: receives the fills
-    :param leverage_of: the symbol's current leverage
+    :param leverage_of: the leverage of a symbol's ``positionIdx``
     :param seq: the account's sequence numbers and ids
     :param book: where orders and fills are kept
     """
@@ -190,7 +191,7 @@ class MatchingEngine:
         clock: Callable[[], int],
         wallet: Wallet,
         positions: PositionBook,
-        leverage_of: Callable[[str], Decimal],
+        leverage_of: Callable[[str, int], Decimal],
         seq: Sequence,
         book: OrderBook,
     ) -> None:
@@ -220,8 +221,8 @@ class MatchingEngine:
                 if pos.inst.category is not Category.INVERSE:
                     mm += pos.size * pos.avg_price * MAINTENANCE_RATE
         for order in self.book.open_orders():
-            if order.inst.settle == coin and order.price and not order.reduce_only:
-                lev = self.leverage_of(order.inst.symbol)
+            if order.inst.settle == coin and order.price and not order.closing:
+                lev = self.leverage_of(order.inst.symbol, order.position_idx)
                 order_im += notional(order.inst, order.leaves_qty, order.price) / lev
         return Exposure(pos_im, order_im, upnl, mm)
 
@@ -239,10 +240,12 @@ class MatchingEngine:
         reduce_only: bool,
         order_link_id: str,
         never_fill: bool = False,
+        position_idx: int = 0,
     ) -> dict[str, Any]:
         """``POST /v5/order/create``: validate against the filters, then fill what crosses.
 
-        https://bybit-exchange.github.io/docs/v5/order/create-order
+        https://bybit-exchange.github.io/docs/v5/order/create-order ; ``position_idx`` was
+        checked against the symbol's position mode by the caller.
 
         :return: ``{"orderId", "orderLinkId"}``
         :raise SimulatorApiError: 10001 (filters), 110017 (reduce-only), 110007 (balance)
@@ -254,7 +257,7 @@ class MatchingEngine:
         now = self.clock()
         bid, ask = self.prices.book(inst, now)
         ref = price if price is not None else (ask if side == "Buy" else bid)
-        self._check_funds(inst, side, qty, ref, reduce_only)
+        self._check_funds(inst, side, qty, ref, reduce_only, position_idx)
         order = Order(
             order_id=self.seq.new_id(),
             order_link_id=order_link_id,
@@ -269,21 +272,23 @@ class MatchingEngine:
             updated_ms=now,
             last_price_on_created=self.prices.price(inst, now),
             never_fill=never_fill,
+            position_idx=position_idx,
         )
         self.book.orders[order.order_id] = order
         self._match_new(order, bid, ask, now)
         return {"orderId": order.order_id, "orderLinkId": order.order_link_id}
 
     def _check_funds(
-        self, inst: Instrument, side: str, qty: Decimal, ref: Decimal, reduce_only: bool
+        self, inst: Instrument, side: str, qty: Decimal, ref: Decimal, reduce_only: bool, idx: int
     ) -> None:
-        """A reduce-only order needs a position to reduce; others need the margin."""
-        pos = self.positions.get(inst.symbol)
-        if reduce_only:
+        """A closing order (reduce-only, or against its hedge side) needs a position to
+        reduce; others need the margin."""
+        pos = self.positions.get(inst.symbol, idx)
+        if closes(side, idx, reduce_only):
             if pos is None or pos.size == 0 or pos.side == side:
                 raise ReduceOnlyError()
             return
-        need = notional(inst, qty, ref) / self.leverage_of(inst.symbol)
+        need = notional(inst, qty, ref) / self.leverage_of(inst.symbol, idx)
         if need > self.wallet.available(inst.settle, self.exposure(inst.settle)):
             raise InsufficientBalanceError()
 
@@ -325,8 +330,9 @@ class MatchingEngine:
         inst = order.inst
         now = self.clock()
         qty = order.qty - order.cum_exec_qty
-        pos = self.positions.get(inst.symbol)
-        if order.reduce_only:
+        idx = order.position_idx
+        pos = self.positions.get(inst.symbol, idx)
+        if order.closing:
             if pos is None or pos.size == 0 or pos.side == order.side:
                 self.book.cancel(order, "CancelByReduceOnly")
                 return
@@ -334,8 +340,10 @@ class MatchingEngine:
         rate = self.knobs.maker_fee_rate if is_maker else self.knobs.taker_fee_rate
         value = notional(inst, qty, price)
         fee = value * Decimal(rate) if self.knobs.fees else Decimal(0)
-        leverage = self.leverage_of(inst.symbol)
-        closed = self.positions.apply(inst, order.side, qty, price, leverage=leverage, now=now)
+        leverage = self.leverage_of(inst.symbol, idx)
+        closed = self.positions.apply(
+            inst, order.side, qty, price, leverage=leverage, now=now, idx=idx
+        )
         self.wallet.credit(inst.settle, -fee)
         order.cum_exec_qty += qty
         order.cum_exec_value += value
@@ -343,7 +351,7 @@ class MatchingEngine:
         order.updated_ms = now
         order.status = "Filled"
         if order.cum_exec_qty < order.qty:
-            order.status = "Cancelled" if order.reduce_only else "PartiallyFilled"
+            order.status = "Cancelled" if order.closing else "PartiallyFilled"
         self.book.executions.append(
             Execution(
                 exec_id=self.seq.new_id(),

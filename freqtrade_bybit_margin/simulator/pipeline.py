@@ -1,24 +1,25 @@
 """
 The request pipeline: one HTTP request in, one answer out, the same for every transport.
 
-Order, as Bybit's gateway and engine would meet a request: route (404 / 400), authentication
-(10003 key, 10002 timestamp, 10004 signature), gateway faults, the per-UID rate limiter
-(10006, ``X-Bapi-Limit*`` headers), exchange faults (injected retCodes), body parsing (10001),
-the handler (the request is applied), then faults that strike after it was applied.
+Order, as Bybit's gateway and engine would meet a request: the IP limit (HTTP 403), route
+(404 / 400), authentication (HTTP 401 without auth headers, 10003 key, 10002 timestamp, 10004
+signature), the key's rights (33004 expired, 10010 IP, 10005 permission), gateway faults, the
+per-UID rate limiter (10006, ``X-Bapi-Limit*`` headers), exchange faults (injected retCodes),
+body parsing (10001), the handler (the request is applied), then faults that strike after it
+was applied.
 """
 
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from freqtrade_bybit_margin.constants import RetCode
-from freqtrade_bybit_margin.simulator import auth
-from freqtrade_bybit_margin.simulator.auth import ApiKeys
-from freqtrade_bybit_margin.simulator.backend import AccountBackend
+from freqtrade_bybit_margin.simulator import gateway
 from freqtrade_bybit_margin.simulator.exceptions import (
     DEFAULT_MESSAGES,
+    HttpRefusal,
     InternalServerError,
     MethodNotAllowedError,
     ParamsError,
@@ -36,8 +37,10 @@ from freqtrade_bybit_margin.simulator.faults import (
     truncated,
     without_ret_code,
 )
+from freqtrade_bybit_margin.simulator.gateway import Host
+from freqtrade_bybit_margin.simulator.ipban import DEFAULT_CLIENT_IP, REGION_BLOCKED_PAGE
 from freqtrade_bybit_margin.simulator.journal import JournalEntry
-from freqtrade_bybit_margin.simulator.ratelimit import RateLimiter, limit_headers
+from freqtrade_bybit_margin.simulator.ratelimit import limit_headers
 from freqtrade_bybit_margin.simulator.responses import SimRequest, envelope, render_error
 from freqtrade_bybit_margin.simulator.rules import rate_limit
 from freqtrade_bybit_margin.simulator.urls import ROUTES, Route, is_private
@@ -116,16 +119,6 @@ class Incoming:
         return value if isinstance(value, str) and value else None
 
 
-class Host(Protocol):
-    """What the pipeline reads from the simulator."""
-
-    backend: AccountBackend
-    faults: list[Fault]
-    limiter: RateLimiter
-    keys: ApiKeys
-    rate_limits: bool
-
-
 @dataclass
 class Outcome:
     """The answer being built, and what the journal records about it."""
@@ -145,6 +138,12 @@ class Outcome:
         self.body = envelope(code, msg, result, now)
         self.ret_code, self.ret_msg = code, msg
 
+    def refuse(self, refusal: HttpRefusal) -> None:
+        """A non-JSON answer from in front of the API (401, 403)."""
+        self.status, self.headers = refusal.status, {"Content-Type": refusal.content_type}
+        self.body = refusal.body.encode()
+        self.ret_code, self.ret_msg = None, refusal.label
+
     def error(self, exc: SimulatorApiError, now: int) -> None:
         """An error envelope (with the error's HTTP status)."""
         self.status = exc.http_status
@@ -155,7 +154,9 @@ class Outcome:
         """What the transport sends."""
         return SimResponse(self.status, dict(self.headers), self.body, self.transport)
 
-    def entry(self, seq: int, now: int, req: Incoming) -> JournalEntry:
+    def entry(
+        self, seq: int, now: int, req: Incoming, client_ip: str = DEFAULT_CLIENT_IP
+    ) -> JournalEntry:
         """The journal's record of this request and answer."""
         return JournalEntry(
             seq=seq,
@@ -175,20 +176,25 @@ class Outcome:
             symbol=req.symbol,
             fault=self.fault,
             response_headers=dict(self.headers),
+            client_ip=client_ip,
         )
 
 
-def run(host: Host, req: Incoming, now: int) -> Outcome:
+def run(host: Host, req: Incoming, now: int, client_ip: str = DEFAULT_CLIENT_IP) -> Outcome:
     """Answer one ``/v5`` request (the caller holds the simulator's lock).
 
     :param host: the simulator
     :param req: the request
     :param now: the clock, read once
+    :param client_ip: the peer address (IP limit, bound IPs)
     :return: the answer
     """
     out = Outcome()
     try:
-        _run(host, req, now, out)
+        gateway.guard_ip(host, client_ip, now)
+        _run(host, req, now, out, client_ip)
+    except HttpRefusal as refusal:
+        out.refuse(refusal)
     except SimulatorApiError as exc:
         out.error(exc, now)
     except Exception as exc:  # a simulator bug: answer it like Bybit's 10016, never crash
@@ -197,8 +203,12 @@ def run(host: Host, req: Incoming, now: int) -> Outcome:
     return out
 
 
-def _run(host: Host, req: Incoming, now: int, out: Outcome) -> None:
+def _run(host: Host, req: Incoming, now: int, out: Outcome, client_ip: str) -> None:
     route = ROUTES.get(req.path)
+    stage_args = (req.method, req.path, req.symbol)
+    fault = firing(host.faults, Stage.EDGE, *stage_args)
+    if fault is not None:
+        return _strike(host, out, fault, req, route, now)
     if route is None:
         raise UnknownPathError(f"simulator: unknown path {req.method} {req.path} (not implemented)")
     if route.method != req.method:
@@ -206,8 +216,14 @@ def _run(host: Host, req: Incoming, now: int, out: Outcome) -> None:
             f"simulator: {req.path} expects {route.method}, got {req.method}"
         )
     private = is_private(req.path)
-    api_key, uid = _authenticate(host, req, private, now, out)
-    stage_args = (req.method, req.path, req.symbol)
+    payload = req.raw_query if req.method == "GET" else req.raw_body
+    api_key, uid = gateway.authenticate(
+        host, req.lower_headers, payload, private=private, now=now, marks=out
+    )
+    if private and api_key is not None:
+        gateway.check_access(
+            host, api_key, method=req.method, path=req.path, client_ip=client_ip, now=now
+        )
     fault = firing(host.faults, Stage.GATEWAY, *stage_args)
     if fault is not None:
         return _strike(host, out, fault, req, route, now)
@@ -223,26 +239,8 @@ def _run(host: Host, req: Incoming, now: int, out: Outcome) -> None:
     return None
 
 
-def _authenticate(
-    host: Host, req: Incoming, private: bool, now: int, out: Outcome
-) -> tuple[str | None, int | None]:
-    """Check the signature of private (and of any signed) requests; return key and UID."""
-    headers = req.lower_headers
-    if not (private or auth.H_SIGN in headers):
-        return None, None
-    payload = req.raw_query if req.method == "GET" else req.raw_body
-    checked = auth.check(headers, payload, host.keys.secrets, now)
-    out.signed, out.signature_ok = checked.signed, checked.signature_ok
-    if checked.error is not None:
-        if private:
-            raise checked.error
-        return None, None
-    key = checked.api_key
-    return key, host.keys.uid(key) if key is not None else None
-
-
-def _bucket(req: Incoming, route: Route) -> str:
-    value = req.params.get(route.limit_by) if route.limit_by else None
+def _bucket(req: Incoming, route: Route | None) -> str:
+    value = req.params.get(route.limit_by) if route is not None and route.limit_by else None
     return value if isinstance(value, str) else ""
 
 
@@ -273,7 +271,9 @@ def _apply(
         out.error(InternalServerError(f"simulator internal error: {exc!r}"), now)
 
 
-def _strike(host: Host, out: Outcome, fault: Fault, req: Incoming, route: Route, now: int) -> None:
+def _strike(
+    host: Host, out: Outcome, fault: Fault, req: Incoming, route: Route | None, now: int
+) -> None:
     """Replace the answer with what ``fault`` sends."""
     logger.info("simulator: injected fault %s on %s %s", fault.label, req.method, req.path)
     out.fault = fault.label
@@ -300,6 +300,8 @@ def _strike(host: Host, out: Outcome, fault: Fault, req: Incoming, route: Route,
         status = fault.http_status or 200
         out.status, out.headers = status, dict(HTML_HEADERS)
         out.body = b"" if kind is FaultKind.EMPTY else html_page(status)
+        if kind is FaultKind.REGION_BLOCKED:
+            out.body = REGION_BLOCKED_PAGE.encode()
         out.ret_code, out.ret_msg = None, f"simulated {fault.label}"
 
 

@@ -1,6 +1,7 @@
 """
-Wire layer: one handler per endpoint turning parsed parameters into backend calls, plus the
-central rendering of Bybit's envelope ``{retCode, retMsg, result, retExtInfo, time}``.
+Wire layer: one handler per private endpoint turning parsed parameters into backend calls,
+plus the central rendering of Bybit's envelope ``{retCode, retMsg, result, retExtInfo, time}``
+(public market data: :mod:`.market_responses`).
 
 Handlers hold no state. https://bybit-exchange.github.io/docs/v5/intro
 """
@@ -13,11 +14,6 @@ from typing import Any
 from freqtrade_bybit_margin.constants import Category
 from freqtrade_bybit_margin.simulator.backend import AccountBackend
 from freqtrade_bybit_margin.simulator.exceptions import ParamsError, SimulatorApiError
-from freqtrade_bybit_margin.simulator.market_data import (
-    INTERVAL_MINUTES,
-    funding_history,
-    risk_tiers,
-)
 from freqtrade_bybit_margin.simulator.params import (
     choice,
     opt_bool,
@@ -30,11 +26,14 @@ from freqtrade_bybit_margin.simulator.params import (
     req_json_int,
     req_str,
 )
+from freqtrade_bybit_margin.simulator.positionmode import MODES
 from freqtrade_bybit_margin.simulator.rules import ACCOUNT_MARGIN_MODES
 
 
 DERIVATIVES = (Category.LINEAR.value, Category.INVERSE.value)
 ALL_CATEGORIES = tuple(c.value for c in Category)
+#: categories of ``/v5/position/list`` (https://bybit-exchange.github.io/docs/v5/position)
+POSITION_CATEGORIES = (*DERIVATIVES, Category.OPTION.value)
 
 
 @dataclass(frozen=True)
@@ -74,125 +73,6 @@ def envelope(ret_code: int, ret_msg: str, result: dict[str, Any], now_ms: int) -
 def render_error(exc: SimulatorApiError, now_ms: int) -> bytes:
     """Render any :class:`SimulatorApiError` (central, moto style)."""
     return envelope(exc.code, exc.message, exc.result, now_ms)
-
-
-# ------------------------------------------------------------------ market (public)
-
-
-def server_time(backend: AccountBackend, req: SimRequest) -> Reply:
-    """https://bybit-exchange.github.io/docs/v5/market/time"""
-    now = backend.clock()
-    return Reply({"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)})
-
-
-def instruments_info(backend: AccountBackend, req: SimRequest) -> Reply:
-    """Cursor-paged instruments (``limit`` default 500, max 1000; spot unpaged; PreLaunch empty).
-
-    https://bybit-exchange.github.io/docs/v5/market/instrument
-    """
-    p = req.params
-    category = choice(p, "category", ALL_CATEGORIES)
-    symbol, base = opt_str(p, "symbol"), opt_str(p, "baseCoin")
-    status = opt_str(p, "status") or "Trading"
-    limit = opt_int(p, "limit", default=500, lo=1, hi=1000)
-    rows = [
-        i.to_row()
-        for i in backend.catalogue.in_category(category)
-        if i.status == status and symbol in (None, i.symbol) and base in (None, i.base)
-    ]
-    if category == Category.SPOT:
-        return Reply({"category": category, "list": rows, "nextPageCursor": ""})
-    page, nxt = paginate(rows, limit=limit, cursor=opt_str(p, "cursor"))
-    return Reply({"category": category, "list": page, "nextPageCursor": nxt})
-
-
-def tickers(backend: AccountBackend, req: SimRequest) -> Reply:
-    """https://bybit-exchange.github.io/docs/v5/market/tickers"""
-    category = choice(req.params, "category", ALL_CATEGORIES)
-    symbol = opt_str(req.params, "symbol")
-    now = backend.clock()
-    rows = [
-        backend.prices.ticker(i, now)
-        for i in backend.catalogue.in_category(category)
-        if symbol in (None, i.symbol)
-    ]
-    if symbol and not rows:
-        raise ParamsError("params error: symbol invalid")
-    return Reply({"category": category, "list": rows})
-
-
-def orderbook(backend: AccountBackend, req: SimRequest) -> Reply:
-    """https://bybit-exchange.github.io/docs/v5/market/orderbook"""
-    p = req.params
-    category = choice(p, "category", ALL_CATEGORIES)
-    inst = backend.catalogue.instrument(category, req_str(p, "symbol"))
-    spot = category == Category.SPOT
-    depth = opt_int(p, "limit", default=1 if spot else 25, lo=1, hi=200 if spot else 500)
-    return Reply(backend.prices.orderbook(inst, backend.clock(), depth))
-
-
-def _kline(backend: AccountBackend, req: SimRequest, *, volume: bool) -> Reply:
-    p = req.params
-    category = choice(p, "category", ALL_CATEGORIES if volume else DERIVATIVES)
-    inst = backend.catalogue.instrument(category, req_str(p, "symbol"))
-    interval = choice(p, "interval", tuple(INTERVAL_MINUTES))
-    rows = backend.prices.klines(
-        inst,
-        interval,
-        backend.clock(),
-        start=opt_time(p, "start"),
-        end=opt_time(p, "end"),
-        limit=opt_int(p, "limit", default=200, lo=1, hi=1000),
-        with_volume=volume,
-    )
-    return Reply({"category": category, "symbol": inst.symbol, "list": rows})
-
-
-def kline(backend: AccountBackend, req: SimRequest) -> Reply:
-    """https://bybit-exchange.github.io/docs/v5/market/kline"""
-    return _kline(backend, req, volume=True)
-
-
-def price_kline(backend: AccountBackend, req: SimRequest) -> Reply:
-    """Mark/index price klines (``[start, o, h, l, c]``).
-
-    https://bybit-exchange.github.io/docs/v5/market/mark-kline
-    """
-    return _kline(backend, req, volume=False)
-
-
-def funding(backend: AccountBackend, req: SimRequest) -> Reply:
-    """https://bybit-exchange.github.io/docs/v5/market/history-fund-rate"""
-    p = req.params
-    category = choice(p, "category", DERIVATIVES)
-    inst = backend.catalogue.instrument(category, req_str(p, "symbol"))
-    rows = funding_history(
-        inst,
-        backend.clock(),
-        start=opt_time(p, "startTime"),
-        end=opt_time(p, "endTime"),
-        limit=opt_int(p, "limit", default=200, lo=1, hi=200),
-    )
-    return Reply({"category": category, "list": rows})
-
-
-def risk_limit(backend: AccountBackend, req: SimRequest) -> Reply:
-    """Cursor-paged risk-limit tiers (page size: ``SimKnobs.risk_limit_page_size``).
-
-    https://bybit-exchange.github.io/docs/v5/market/risk-limit
-    """
-    p = req.params
-    category = choice(p, "category", DERIVATIVES)
-    symbol = opt_str(p, "symbol")
-    rows = [
-        tier
-        for i in backend.catalogue.in_category(category)
-        if symbol in (None, i.symbol)
-        for tier in risk_tiers(i)
-    ]
-    size = backend.knobs.risk_limit_page_size
-    page, nxt = paginate(rows, limit=size, cursor=opt_str(p, "cursor"))
-    return Reply({"category": category, "list": page, "nextPageCursor": nxt})
 
 
 # ------------------------------------------------------------------ margin & leverage
@@ -235,12 +115,19 @@ def set_margin_mode(backend: AccountBackend, req: SimRequest) -> Reply:
 
 
 def switch_mode(backend: AccountBackend, req: SimRequest) -> Reply:
-    """https://bybit-exchange.github.io/docs/v5/position/position-mode"""
+    """``symbol`` has priority over ``coin``; ``mode`` 0 one-way, 3 hedge.
+
+    https://bybit-exchange.github.io/docs/v5/position/position-mode
+    """
     p = req.params
-    choice(p, "category", DERIVATIVES)
-    if not (opt_str(p, "symbol") or opt_str(p, "coin")):
+    category = choice(p, "category", DERIVATIVES)
+    symbol, coin = opt_str(p, "symbol"), opt_str(p, "coin")
+    if not (symbol or coin):
         raise ParamsError("params error: symbol or coin is required")
-    return Reply(backend.switch_position_mode(mode=req_json_int(p, "mode", (0, 3))))
+    mode = req_json_int(p, "mode", MODES)
+    return Reply(
+        backend.switch_position_mode(category=category, symbol=symbol, coin=coin, mode=mode)
+    )
 
 
 # ------------------------------------------------------------------ account
@@ -253,7 +140,7 @@ def account_info(backend: AccountBackend, req: SimRequest) -> Reply:
 
 def query_api(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/user/apikey-info"""
-    return Reply(backend.query_api(req.api_key or "", req.uid or 0))
+    return Reply(backend.query_api(req.api_key or ""))
 
 
 def wallet_balance(backend: AccountBackend, req: SimRequest) -> Reply:
@@ -275,9 +162,12 @@ def coin_info(backend: AccountBackend, req: SimRequest) -> Reply:
 def position_list(backend: AccountBackend, req: SimRequest) -> Reply:
     """https://bybit-exchange.github.io/docs/v5/position"""
     p = req.params
-    category = choice(p, "category", DERIVATIVES)
+    category = choice(p, "category", POSITION_CATEGORIES)
     rows = backend.position_rows(
-        category=category, symbol=opt_str(p, "symbol"), settle_coin=opt_str(p, "settleCoin")
+        category=category,
+        symbol=opt_str(p, "symbol"),
+        settle_coin=opt_str(p, "settleCoin"),
+        base_coin=opt_str(p, "baseCoin"),
     )
     limit = opt_int(p, "limit", default=20, lo=1, hi=200)
     page, nxt = paginate(rows, limit=limit, cursor=opt_str(p, "cursor"))
@@ -295,16 +185,27 @@ def symbol_info(backend: AccountBackend, req: SimRequest) -> Reply:
 # ------------------------------------------------------------------ orders
 
 
+def position_idx(params: dict[str, Any]) -> int:
+    """The effective ``positionIdx`` of an order: the body's ``positionIdx``, else 0.
+
+    freqtrade sends snake_case ``"position_idx": 0`` (freqtrade-live-path.md §4), which Bybit
+    ignores as an unknown parameter; so does the simulator.
+
+    :raise ParamsError: 10001 for a value other than 0, 1, 2
+    """
+    value = params.get("positionIdx", 0)
+    if isinstance(value, bool) or value not in (0, 1, 2, "0", "1", "2"):
+        raise ParamsError(f"params error: positionIdx {value!r} must be 0, 1 or 2")
+    return int(value)
+
+
 def order_create(backend: AccountBackend, req: SimRequest) -> Reply:
-    """``positionIdx`` (or freqtrade's ``position_idx``) must be 0: one-way mode.
+    """``positionIdx`` must match the symbol's position mode (one-way 0, hedge 1 / 2).
 
     https://bybit-exchange.github.io/docs/v5/order/create-order
     """
     p = req.params
     order_type = choice(p, "orderType", ("Limit", "Market"))
-    for name in ("positionIdx", "position_idx"):
-        if name in p and p[name] not in (0, "0"):
-            raise ParamsError("params error: position idx not match position mode")
     default_tif = "GTC" if order_type == "Limit" else "IOC"
     tif = opt_str(p, "timeInForce") or default_tif
     if tif not in ("GTC", "IOC", "FOK", "PostOnly"):
@@ -320,6 +221,7 @@ def order_create(backend: AccountBackend, req: SimRequest) -> Reply:
             time_in_force=tif,
             reduce_only=opt_bool(p, "reduceOnly"),
             order_link_id=opt_str(p, "orderLinkId") or "",
+            position_idx=position_idx(p),
         )
     )
 

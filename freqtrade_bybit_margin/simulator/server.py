@@ -30,7 +30,13 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         url = f"http://{self.headers.get('Host', '127.0.0.1')}{self.path}"
         try:
-            answer = sim.dispatch(self.command, url, dict(self.headers.items()), body)
+            answer = sim.dispatch(
+                self.command,
+                url,
+                dict(self.headers.items()),
+                body,
+                client_ip=str(self.client_address[0]),
+            )
         except Exception:  # dispatch already renders handler errors; this is a last resort
             logger.exception("simulator dispatch crashed")
             self.send_error(500)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import control as c
+from freqtrade_bybit_margin.simulator import market_responses as m
 from freqtrade_bybit_margin.simulator import responses as r
 
 
@@ -25,15 +26,15 @@ CAT = "category"
 
 ROUTES: dict[str, Route] = {
     # public market data
-    Endpoint.SERVER_TIME: Route("GET", r.server_time),
-    Endpoint.INSTRUMENTS_INFO: Route("GET", r.instruments_info),
-    Endpoint.TICKERS: Route("GET", r.tickers),
-    Endpoint.ORDERBOOK: Route("GET", r.orderbook),
-    Endpoint.KLINE: Route("GET", r.kline),
-    Endpoint.MARK_PRICE_KLINE: Route("GET", r.price_kline),
-    Endpoint.INDEX_PRICE_KLINE: Route("GET", r.price_kline),
-    Endpoint.FUNDING_HISTORY: Route("GET", r.funding),
-    Endpoint.RISK_LIMIT: Route("GET", r.risk_limit),
+    Endpoint.SERVER_TIME: Route("GET", m.server_time),
+    Endpoint.INSTRUMENTS_INFO: Route("GET", m.instruments_info),
+    Endpoint.TICKERS: Route("GET", m.tickers),
+    Endpoint.ORDERBOOK: Route("GET", m.orderbook),
+    Endpoint.KLINE: Route("GET", m.kline),
+    Endpoint.MARK_PRICE_KLINE: Route("GET", m.price_kline),
+    Endpoint.INDEX_PRICE_KLINE: Route("GET", m.price_kline),
+    Endpoint.FUNDING_HISTORY: Route("GET", m.funding),
+    Endpoint.RISK_LIMIT: Route("GET", m.risk_limit),
     # margin mode and leverage
     Endpoint.SWITCH_ISOLATED: Route("POST", r.switch_isolated, CAT),
     Endpoint.SET_LEVERAGE: Route("POST", r.set_leverage, CAT),
@@ -64,6 +65,8 @@ CONTROL_ROUTES: dict[tuple[str, str], c.ControlHandler] = {
     ("POST", "/_sim/fault"): c.inject_fault,
     ("POST", "/_sim/faults/clear"): c.clear_faults,
     ("POST", "/_sim/budget"): c.spend_budget,
+    ("POST", "/_sim/seed"): c.seed,
+    ("POST", "/_sim/ban-ip"): c.ban_ip,
 }
 
 #: Paths under these prefixes need X-BAPI-* authentication (https://bybit-exchange.github.io/docs/v5/guide)

@@ -26,13 +26,23 @@ class Exposure:
 
 
 class Wallet:
-    """Balances per coin.
+    """Balances per coin, and spot-margin liabilities (``borrowAmount``, seeded only).
 
     :param starting: ``(coin, amount)`` pairs of the starting wallet
     """
 
     def __init__(self, starting: Iterable[tuple[str, str]]) -> None:
         self.balances: dict[str, Decimal] = {c: Decimal(v) for c, v in starting}
+        self.borrowed: dict[str, Decimal] = {}
+
+    def set_borrowed(self, coin: str, amount: Decimal) -> None:
+        """Seed a spot-margin loan of ``coin`` (0 repays it); the coin gets a wallet row.
+
+        Where a UTA shows a spot-margin loan: ``coin[].borrowAmount`` of wallet-balance
+        (https://bybit-exchange.github.io/docs/v5/account/wallet-balance).
+        """
+        self.borrowed[coin] = amount
+        self.balances.setdefault(coin, Decimal(0))
 
     def balance(self, coin: str) -> Decimal:
         """Wallet balance of ``coin`` (0 if never held)."""
@@ -110,7 +120,7 @@ class Wallet:
             "free": "",
             "locked": "0",
             "spotHedgingQty": "0",
-            "borrowAmount": "0",
+            "borrowAmount": fmt8(self.borrowed.get(coin, Decimal(0))),
             "availableToWithdraw": fmt8(free),
             "availableToBorrow": "",
             "accruedInterest": "0",

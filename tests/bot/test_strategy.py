@@ -305,6 +305,7 @@ def test_sample_strategy_enters_long_in_its_first_loop(
         original_config={},
         initial_state="running",
     )
+    config["exchange"]["ccxt_config"]["enableRateLimit"] = False  # ccxt's throttle: slower only
     bot = FreqtradeBot(config)
     try:
         assert log_has_re(r"4 of 4 pairs ready \(Classic, on_failure: block\)", caplog_info)

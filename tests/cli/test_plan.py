@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from freqtrade_bybit_margin.cli.app import main
+from freqtrade_bybit_margin.simulator import ccxt_urls
 
 from .helpers import MINIMAL_CONFIG, PAIRS, Server, run, write_config, writes
 
@@ -218,3 +219,27 @@ def test_strategy_class_attribute_is_overridden_key_by_key(
         "SOL/USDT:USDT": 2.0,
         "XRP/USDT:USDT": 6.0,
     }
+
+
+def test_demo_trading_plans_the_unified_mechanism(
+    sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bybit's demo service is unified and serves no switch-isolated: ccxt assumes UTA2.0 there
+    without asking, and so does the one account typing the CLI uses (issue 16)."""
+    server = sim_server("uta2")
+    demo_urls = {"urls": {"demotrading": ccxt_urls(server.url)}}
+    files = write_config(
+        tmp_path,
+        server.url,
+        extra={"exchange": {"demo_trading": True, "ccxt_config": demo_urls}},
+    )
+
+    assert run(files, "plan", "--json") == 0
+
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["account_type"], doc["endpoint"]) == ("uta2", "Bybit demo trading")
+    assert {row["mechanism"] for row in doc["pairs"]} == {"account-mode+set-leverage"}
+    assert doc["account_mode"]["target"] == "ISOLATED_MARGIN"
+    # ccxt's demo probe asks nothing: the demo service serves neither of these
+    assert server.sim.requests(path="/v5/user/query-api") == []
+    assert writes(server.sim) == []

@@ -11,7 +11,6 @@ pair not at its target" is seen, not inferred.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +21,7 @@ from freqtrade_bybit_margin.model import MarginMode, PairTarget
 from freqtrade_bybit_margin.service import MarginService, RetryPolicy
 from freqtrade_bybit_margin.service.memory import Backoff
 from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.clock import FastClock
 from tests.sim_clients import sim_client, sim_service
 
 
@@ -38,9 +38,9 @@ RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, deadline=5.0)
 BACKOFF = Backoff(first=0.05, most=0.2)
 
 
-def connect(sim: BybitSimulator) -> Any:
+def connect(sim: BybitSimulator, clock: FastClock) -> Any:
     """A ccxt client on the simulator, probed, markets loaded (ccxt's throttle off)."""
-    return sim_client(sim, types=("linear",))
+    return sim_client(sim, types=("linear",), clock=clock.ms)
 
 
 @dataclass
@@ -86,6 +86,7 @@ def at_target(sim: BybitSimulator, target: PairTarget) -> tuple[bool, dict[str, 
 
 def play(
     sim: BybitSimulator,
+    clock: FastClock,
     *,
     loops: int = 6,
     pause: float = 0.06,
@@ -94,8 +95,10 @@ def play(
     service: MarginService | None = None,
 ) -> Run:
     """Startup, then ``loops`` of maintenance + one entry attempt per pair not yet entered."""
-    exchange = connect(sim)
-    svc = service or sim_service(exchange, retry=RETRY, backoff=BACKOFF)
+    exchange = connect(sim, clock)
+    svc = service or sim_service(
+        exchange, retry=RETRY, backoff=BACKOFF, clock=clock.time, sleep=clock.sleep
+    )
     run = Run(sim)
     run.confirmed_at_startup = sum(r.confirmed for r in svc.prepare(TARGETS))
     entered: set[str] = set()
@@ -111,7 +114,7 @@ def play(
             exchange.create_order(target.pair, "market", "buy", amount)
             run.entries.append(Entry(target.pair, holds, state))
             entered.add(target.pair)
-        time.sleep(pause)
+        clock.sleep(pause)
     return run
 
 
@@ -217,13 +220,16 @@ SCENARIOS = [
 def run_scenario(scenario: Scenario) -> Run:
     """Run one scenario on a fresh simulator."""
     margin = "ISOLATED_MARGIN" if scenario.account == "uta2" else "REGULAR_MARGIN"
-    sim = BybitSimulator(account_type=scenario.account, account_margin_mode=margin)
+    clock = FastClock()
+    sim = BybitSimulator(account_type=scenario.account, account_margin_mode=margin, clock=clock.ms)
     if scenario.account == "uta2":
         sim.set_account_margin_mode("REGULAR_MARGIN")
     scenario.inject(sim)
-    svc = sim_service(connect(sim), retry=RETRY, backoff=BACKOFF)
+    svc = sim_service(
+        connect(sim, clock), retry=RETRY, backoff=BACKOFF, clock=clock.time, sleep=clock.sleep
+    )
     _SIM_OF[id(svc)] = sim
     try:
-        return play(sim, between=scenario.between, max_age=scenario.max_age, service=svc)
+        return play(sim, clock, between=scenario.between, max_age=scenario.max_age, service=svc)
     finally:
         _SIM_OF.pop(id(svc), None)

@@ -6,21 +6,7 @@ import pytest
 
 from freqtrade_bybit_margin.constants import AccountType, Endpoint
 from freqtrade_bybit_margin.service.pacing import Pacer, RateHeaders, limits_for
-
-
-class FakeClock:
-    """A clock that only moves when someone sleeps on it."""
-
-    def __init__(self, now: float = 1_000.0) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.clock import FakeClock
 
 
 def pacer(clock: FakeClock, limit: int = 3, margin: float = 0.0) -> Pacer:
@@ -36,7 +22,7 @@ def send(p: Pacer, clock: FakeClock, latency: float = 0.0, endpoint: str = "/x")
 
 
 def test_own_requests_never_exceed_the_limit_in_any_window() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock, limit=3)
 
     sent = [send(p, clock, latency=0.05) for _ in range(7)]
@@ -48,7 +34,7 @@ def test_own_requests_never_exceed_the_limit_in_any_window() -> None:
 
 
 def test_endpoints_have_separate_budgets_and_unknown_ones_are_not_paced() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = Pacer({"/a": 1, "/b": 1}, margin=0.0, clock=clock, sleep=clock.sleep)
 
     send(p, clock, endpoint="/a")
@@ -59,7 +45,7 @@ def test_endpoints_have_separate_budgets_and_unknown_ones_are_not_paced() -> Non
 
 
 def test_headers_saying_nothing_is_left_wait_for_the_announced_reset() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock, limit=10, margin=0.02)
     reset = clock.now + 0.7
 
@@ -70,7 +56,7 @@ def test_headers_saying_nothing_is_left_wait_for_the_announced_reset() -> None:
 
 
 def test_headers_with_budget_left_do_not_slow_down() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock, limit=10)
 
     p.observe("/x", RateHeaders(limit=10, remaining=4, reset=clock.now))
@@ -80,7 +66,7 @@ def test_headers_with_budget_left_do_not_slow_down() -> None:
 
 
 def test_a_10006_waits_until_the_reset_never_less() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock, limit=10, margin=0.03)
 
     wait = p.rate_limited("/x", RateHeaders(limit=10, remaining=0, reset=clock.now + 0.4))
@@ -92,14 +78,14 @@ def test_a_10006_waits_until_the_reset_never_less() -> None:
 
 
 def test_a_10006_without_headers_waits_one_window() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock, limit=10, margin=0.0)
 
     assert p.rate_limited("/x", RateHeaders(None, None, None)) == pytest.approx(1.0)
 
 
 def test_the_limit_bybit_announces_replaces_the_documented_one() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock, limit=10)
 
     p.observe("/x", RateHeaders(limit=2, remaining=1, reset=clock.now))
@@ -109,7 +95,7 @@ def test_the_limit_bybit_announces_replaces_the_documented_one() -> None:
 
 
 def test_an_endpoint_is_paced_once_bybit_names_its_limit() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1_000.0)
     p = pacer(clock)
 
     p.observe("/new", RateHeaders(limit=1, remaining=0, reset=clock.now + 0.5))

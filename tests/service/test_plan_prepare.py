@@ -10,7 +10,11 @@ from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.model import FailureKind, MarginMode, Mechanism, Outcome, PairTarget
 from freqtrade_bybit_margin.service import Action, RetryPolicy
 from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.clock import FastClock
 from tests.sim_clients import sim_client, sim_service
+
+
+CLOCK = FastClock()
 
 
 ISO = MarginMode.ISOLATED
@@ -31,7 +35,7 @@ AGREES = {
 
 
 def seeded(account: str) -> BybitSimulator:
-    sim = BybitSimulator(account_type=account, account_margin_mode="REGULAR_MARGIN")
+    sim = BybitSimulator(account_type=account, account_margin_mode="REGULAR_MARGIN", clock=CLOCK.ms)
     sim.set_symbol("BTCUSDT", trade_mode=1, leverage="5")
     sim.set_symbol("SOLUSDT", trade_mode=0, leverage="10")
     sim.open_position("SOLUSDT", side="Buy", size="1")
@@ -41,7 +45,9 @@ def seeded(account: str) -> BybitSimulator:
 @pytest.mark.parametrize("account", ["classic", "uta1", "uta2"])
 def test_plan_and_prepare_agree_on_every_pair_of_a_mixed_whitelist(account: str) -> None:
     sim = seeded(account)
-    service = sim_service(sim_client(sim), retry=FAST)
+    service = sim_service(
+        sim_client(sim, clock=CLOCK.ms), retry=FAST, clock=CLOCK.time, sleep=CLOCK.sleep
+    )
 
     plan = service.plan(MIXED)
     results = service.prepare(MIXED)
@@ -59,7 +65,9 @@ def test_classic_plans_and_prepares_a_usdc_contract_the_way_bybit_serves_it() ->
     """Classic switch-isolated served USDT perpetuals and inverse only: a USDC-settled linear
     contract is never sent there (it went to switch-isolated, then NotSupported, before)."""
     sim = seeded("classic")
-    service = sim_service(sim_client(sim), retry=FAST)
+    service = sim_service(
+        sim_client(sim, clock=CLOCK.ms), retry=FAST, clock=CLOCK.time, sleep=CLOCK.sleep
+    )
 
     plan = service.plan(MIXED)
     results = {r.pair: r for r in service.prepare(MIXED)}

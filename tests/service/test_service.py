@@ -18,6 +18,7 @@ from freqtrade_bybit_margin.model import (
 )
 from freqtrade_bybit_margin.service import Action, MarginService, RetryPolicy
 from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.clock import FastClock
 from tests.sim_clients import sim_client, sim_service
 
 
@@ -26,16 +27,22 @@ FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=3.0)
 WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE, Endpoint.SET_MARGIN_MODE)
 
 
+#: Waits (rate-limit windows, back-offs, retries) pass ten times faster, on one clock shared
+#: by the simulator, ccxt's timestamps and the service.
+CLOCK = FastClock()
+
+
 def connect(sim: BybitSimulator) -> Any:
-    return sim_client(sim, probe=False)
+    return sim_client(sim, probe=False, clock=CLOCK.ms)
 
 
 def service(sim: BybitSimulator, **kwargs: Any) -> MarginService:
+    kwargs = {"clock": CLOCK.time, "sleep": CLOCK.sleep, **kwargs}
     return sim_service(connect(sim), retry=FAST, **kwargs)
 
 
 def targets(*spec: tuple[str, float]) -> list[PairTarget]:
-    return [PairTarget(pair, ISO, leverage) for pair, leverage in spec]
+    return [PairTarget(pair, ISO, Decimal(str(leverage))) for pair, leverage in spec]
 
 
 def writes(sim: BybitSimulator, symbol: str | None = None) -> list[tuple[str, Any]]:
@@ -54,7 +61,7 @@ THREE = targets(("BTC/USDT:USDT", 5), ("ETH/USDT:USDT", 4), ("SOL/USDT:USDT", 3)
 
 
 def test_classic_switches_each_pair_in_one_call() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     svc = service(sim)
 
     results = svc.prepare(THREE)
@@ -81,7 +88,7 @@ def test_classic_switches_each_pair_in_one_call() -> None:
 
 
 def test_classic_restart_with_everything_right_reads_and_writes_nothing() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     sim.set_symbol("BTCUSDT", trade_mode=1, leverage="5")
 
     [result] = service(sim).prepare(THREE[:1])
@@ -93,7 +100,7 @@ def test_classic_restart_with_everything_right_reads_and_writes_nothing() -> Non
 
 
 def test_classic_mode_right_but_leverage_wrong_sets_the_leverage() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     sim.set_symbol("BTCUSDT", trade_mode=1, leverage="10")
 
     [result] = service(sim).prepare(THREE[:1])
@@ -107,7 +114,7 @@ def test_classic_mode_right_but_leverage_wrong_sets_the_leverage() -> None:
 
 
 def test_uta2_sets_account_mode_once_then_leverage_per_pair() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN", clock=CLOCK.ms)
     svc = service(sim)
 
     results = svc.prepare(THREE)
@@ -129,7 +136,7 @@ def test_uta2_sets_account_mode_once_then_leverage_per_pair() -> None:
 
 
 def test_uta2_account_mode_already_right_is_not_set_again() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     svc = service(sim)
 
     first = svc.prepare(THREE)
@@ -142,7 +149,7 @@ def test_uta2_account_mode_already_right_is_not_set_again() -> None:
 
 
 def test_uta2_restart_reads_all_leverages_at_once_and_writes_nothing() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     for symbol, leverage in (("BTCUSDT", "5"), ("ETHUSDT", "4"), ("SOLUSDT", "3")):
         sim.set_symbol(symbol, leverage=leverage)
     sim.set_symbol("SOLUSDT", leverage="7")
@@ -161,7 +168,7 @@ def test_uta2_restart_reads_all_leverages_at_once_and_writes_nothing() -> None:
 
 
 def test_without_the_leverage_read_every_pair_is_written() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.POSITION_SYMBOL_INFO, ret_code=RetCode.PARAMS_ERROR, times=None)
     svc = service(sim)
 
@@ -176,7 +183,7 @@ def test_without_the_leverage_read_every_pair_is_written() -> None:
 
 
 def test_uta2_account_mode_cannot_change_with_open_positions() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN", clock=CLOCK.ms)
     sim.open_position("ADAUSDT", side="Buy", size="100")
 
     results = service(sim).prepare(THREE)
@@ -192,7 +199,7 @@ def test_uta2_account_mode_cannot_change_with_open_positions() -> None:
 
 
 def test_uta1_uses_account_mode_for_linear_and_switch_isolated_for_inverse() -> None:
-    sim = BybitSimulator(account_type="uta1", account_margin_mode="REGULAR_MARGIN")
+    sim = BybitSimulator(account_type="uta1", account_margin_mode="REGULAR_MARGIN", clock=CLOCK.ms)
     svc = service(sim)
 
     results = svc.prepare(targets(("BTC/USDT:USDT", 5), ("BTC/USD:BTC", 2)))
@@ -209,7 +216,9 @@ def test_uta1_uses_account_mode_for_linear_and_switch_isolated_for_inverse() -> 
 
 @pytest.mark.parametrize("account", ["classic", "uta2"])
 def test_pair_with_open_position_is_never_switched(account: str) -> None:
-    sim = BybitSimulator(account_type=account, account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(
+        account_type=account, account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms
+    )
     sim.set_symbol("ETHUSDT", trade_mode=1, leverage="2")
     sim.open_position("ETHUSDT", side="Buy", size="0.5")
 
@@ -224,7 +233,7 @@ def test_pair_with_open_position_is_never_switched(account: str) -> None:
 
 
 def test_skipped_pair_already_at_target_counts_as_confirmed() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     sim.set_symbol("ETHUSDT", trade_mode=1, leverage="4")
     sim.open_position("ETHUSDT", side="Sell", size="0.5")
 
@@ -235,7 +244,7 @@ def test_skipped_pair_already_at_target_counts_as_confirmed() -> None:
 
 
 def test_pair_with_open_order_is_skipped() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     sim.place_resting_order("SOLUSDT", side="Buy", qty="1", price="1")
 
     sol = service(sim).prepare(THREE)[2]
@@ -246,7 +255,7 @@ def test_pair_with_open_order_is_skipped() -> None:
 
 
 def test_exposure_is_read_in_two_requests_whatever_the_number_of_pairs() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     service(sim).prepare(THREE)
     position_reads = sim.requests(path=Endpoint.POSITION_LIST)
     order_reads = sim.requests(path=Endpoint.ORDER_REALTIME)
@@ -258,7 +267,7 @@ def test_exposure_is_read_in_two_requests_whatever_the_number_of_pairs() -> None
 
 
 def test_mixed_success_and_refusal() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     sim.refuse(path=Endpoint.SET_LEVERAGE, symbol="ETHUSDT", ret_code=RetCode.LEVERAGE_RISK_LIMIT)
 
     results = {r.pair: r for r in service(sim).prepare(THREE)}
@@ -273,7 +282,7 @@ def test_mixed_success_and_refusal() -> None:
 
 @pytest.mark.parametrize("code", [RetCode.TOO_MANY_VISITS, RetCode.TIMESTAMP_OUTSIDE_RECV_WINDOW])
 def test_retryable_failure_is_retried_then_succeeds(code: int) -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=code, times=1)
 
     [result] = service(sim).prepare(THREE[:1])
@@ -283,7 +292,7 @@ def test_retryable_failure_is_retried_then_succeeds(code: int) -> None:
 
 
 def test_http_5xx_is_retried() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.SWITCH_ISOLATED, http_status=503, times=1)
 
     [result] = service(sim).prepare(THREE[:1])
@@ -293,7 +302,7 @@ def test_http_5xx_is_retried() -> None:
 
 
 def test_retries_are_bounded() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=RetCode.SERVER_TIMEOUT, times=None)
 
     [result] = service(sim).prepare(THREE[:1])
@@ -304,11 +313,13 @@ def test_retries_are_bounded() -> None:
 
 
 def test_rate_limit_waits_are_bounded_by_the_deadline() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=RetCode.TOO_MANY_VISITS, times=None)
     policy = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=0.5)
 
-    [result] = sim_service(connect(sim), retry=policy).prepare(THREE[:1])
+    [result] = sim_service(connect(sim), retry=policy, clock=CLOCK.time, sleep=CLOCK.sleep).prepare(
+        THREE[:1]
+    )
 
     assert result.failure is not None
     assert (result.outcome, result.retryable, result.failure.kind) == (
@@ -320,7 +331,7 @@ def test_rate_limit_waits_are_bounded_by_the_deadline() -> None:
 
 
 def test_fatal_failure_is_not_retried() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="ISOLATED_MARGIN", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=RetCode.PERMISSION_DENIED, times=None)
 
     results = service(sim).prepare(THREE)
@@ -331,7 +342,7 @@ def test_fatal_failure_is_not_retried() -> None:
 
 
 def test_set_margin_mode_refusal_fails_every_account_mode_pair_with_bybit_reasons() -> None:
-    sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN")
+    sim = BybitSimulator(account_type="uta2", account_margin_mode="REGULAR_MARGIN", clock=CLOCK.ms)
     sim.inject_fault(
         path=Endpoint.SET_MARGIN_MODE,
         ret_code=RetCode.SET_MARGIN_MODE_FAILED,
@@ -347,7 +358,7 @@ def test_set_margin_mode_refusal_fails_every_account_mode_pair_with_bybit_reason
 
 
 def test_unreadable_positions_mean_no_switch_at_all() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     sim.inject_fault(path=Endpoint.POSITION_LIST, ret_code=RetCode.PERMISSION_DENIED, times=None)
 
     results = service(sim).prepare(THREE)
@@ -358,7 +369,7 @@ def test_unreadable_positions_mean_no_switch_at_all() -> None:
 
 
 def test_unknown_pair_fails_alone() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     results = service(sim).prepare(targets(("NOPE/USDT:USDT", 3), ("BTC/USDT:USDT", 5)))
     assert [(r.outcome, r.failure and r.failure.exception) for r in results] == [
         (Outcome.FAILED, "BadSymbol"),
@@ -370,10 +381,15 @@ def test_unknown_pair_fails_alone() -> None:
 
 
 def test_sixty_pairs_stay_under_the_per_uid_limit() -> None:
-    sim = BybitSimulator(account_type="uta2", rate_limits=True, extra_linear_symbols=60)
+    clock = FastClock()
+    sim = BybitSimulator(
+        account_type="uta2", rate_limits=True, extra_linear_symbols=60, clock=clock.ms
+    )
     pairs = [PairTarget(f"S{i:03d}/USDT:USDT", ISO, Decimal("2")) for i in range(1, 61)]
+    exchange = sim_client(sim, probe=False, clock=clock.ms)
+    svc = sim_service(exchange, retry=FAST, max_workers=8, clock=clock.time, sleep=clock.sleep)
 
-    results = service(sim, max_workers=8).prepare(pairs)
+    results = svc.prepare(pairs)
 
     assert all(r.confirmed for r in results)
     assert [e for e in sim.journal if e.ret_code == RetCode.TOO_MANY_VISITS] == []
@@ -384,7 +400,7 @@ def test_sixty_pairs_stay_under_the_per_uid_limit() -> None:
 
 
 def test_entry_gate_answers_from_memory() -> None:
-    sim = BybitSimulator(account_type="classic")
+    sim = BybitSimulator(account_type="classic", clock=CLOCK.ms)
     svc = service(sim)
     svc.prepare(THREE[:1])
     before = len(sim.journal)
@@ -398,7 +414,7 @@ def test_entry_gate_answers_from_memory() -> None:
 
 @pytest.mark.parametrize("account", ["classic", "uta2"])
 def test_plan_and_status_are_read_only(account: str) -> None:
-    sim = BybitSimulator(account_type=account, account_margin_mode="REGULAR_MARGIN")
+    sim = BybitSimulator(account_type=account, account_margin_mode="REGULAR_MARGIN", clock=CLOCK.ms)
     sim.set_symbol("BTCUSDT", trade_mode=1, leverage="5")
     sim.open_position("SOLUSDT", side="Buy", size="1")
     svc = service(sim)

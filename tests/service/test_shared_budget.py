@@ -9,18 +9,21 @@ from typing import Any
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.model import MarginMode, PairResult, PairTarget
 from freqtrade_bybit_margin.simulator import BybitSimulator
+from tests.clock import FastClock
 from tests.sim_clients import sim_client, sim_service
 
 
 def test_three_clients_on_one_uid_confirm_all_sixty_pairs() -> None:
+    clock = FastClock()
     sim = BybitSimulator(
         account_type="uta2",
         account_margin_mode="ISOLATED_MARGIN",
         extra_linear_symbols=60,
         rate_limits=False,
+        clock=clock.ms,
     )
     sim.add_api_key("secondkey0000000", "secondsecret000000000000000000000")
-    clients = [sim_client(sim, types=("linear",)) for _ in range(3)]
+    clients = [sim_client(sim, types=("linear",), clock=clock.ms) for _ in range(3)]
     clients[1].apiKey, clients[1].secret = "secondkey0000000", "secondsecret000000000000000000000"
     sim.rate_limits = True
     names = [f"S{i:03d}/USDT:USDT" for i in range(1, 61)]
@@ -28,7 +31,7 @@ def test_three_clients_on_one_uid_confirm_all_sixty_pairs() -> None:
     results: list[PairResult] = []
 
     def bot(exchange: Any, share: list[str]) -> None:
-        service = sim_service(exchange)
+        service = sim_service(exchange, clock=clock.time, sleep=clock.sleep)
         service.account_type  # noqa: B018  (cached probe: no request)
         start.wait()
         results.extend(

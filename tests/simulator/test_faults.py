@@ -218,3 +218,46 @@ def test_fault_arguments_are_checked(sim: BybitSimulator, kwargs: dict, message:
     with pytest.raises(ValueError, match=message):
         sim.inject_fault(**kwargs)
     assert sim.faults == []
+
+
+def test_one_symbol_throttled_forever_with_the_reset_header(
+    sim: BybitSimulator, clock: FakeClock
+) -> None:
+    # every write of XRPUSDT answers 10006 "Too many visits!" with X-Bapi-Limit-Reset-Timestamp
+    # (rate-limit.mdx: "the timestamp indicating when your request limit resets if you have
+    # exceeded your rate_limit"); other symbols and reads are untouched
+    sim.inject_fault(method="POST", symbol="XRPUSDT", ret_code=10006, times=None)
+    writes = [
+        (Endpoint.SET_LEVERAGE, leverage_body("3", "XRPUSDT")),
+        (Endpoint.SWITCH_ISOLATED, SWITCH | {"symbol": "XRPUSDT"}),
+        (
+            Endpoint.ORDER_CREATE,
+            {
+                "category": "linear",
+                "symbol": "XRPUSDT",
+                "side": "Buy",
+                "orderType": "Market",
+                "qty": "10",
+            },
+        ),
+    ]
+    for _ in range(3):
+        for path, payload in writes:
+            resp = post(sim, path, payload)
+            assert (body(resp)["retCode"], body(resp)["retMsg"]) == (10006, "Too many visits!")
+            assert resp.headers["X-Bapi-Limit-Reset-Timestamp"] == str(clock.now + 1000)
+            assert resp.headers["X-Bapi-Limit-Status"] == "0"
+        clock.advance(1000)
+    state = sim.symbol_state("XRPUSDT")
+    assert (state["leverage"], state["trade_mode"], state["position_size"]) == ("10", 0, "0")
+    assert body(post(sim, Endpoint.SET_LEVERAGE, leverage_body("3", "ETHUSDT")))["retCode"] == 0
+    read = get(sim, Endpoint.POSITION_LIST, {"category": "linear", "symbol": "XRPUSDT"})
+    assert body(read)["retCode"] == 0
+
+
+def test_injected_ret_msg_may_hold_any_text(sim: BybitSimulator) -> None:
+    text = 'key=simkey0000000000 "quoted" \\ back\nnewline ünïcode {json: [1]} <b>'
+    sim.inject_fault(path=Endpoint.SET_LEVERAGE, ret_code=10001, ret_msg=text)
+    resp = post(sim, Endpoint.SET_LEVERAGE, leverage_body("3"))
+    assert body(resp)["retMsg"] == text
+    assert sim.journal[-1].ret_msg == text

@@ -52,15 +52,17 @@ def test_switch_isolated_same_mode_is_110026_and_keeps_leverage() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lev", "sell", "fragment"),
+    ("lev", "sell", "code", "fragment"),
     [
-        ("5", "6", "must equal"),
-        ("101", None, "outside"),
-        ("0.5", None, "outside"),
-        ("2.555", None, "leverageStep"),
+        ("5", "6", RetCode.PARAMS_ERROR, "must equal"),
+        # above the maximum: 110013 with values x100 (reference bybit-v5-margin.md,
+        # "Corrections and additions (2026-12-02)": field logs of retCode 110013)
+        ("101", None, RetCode.LEVERAGE_RISK_LIMIT, "[10100] gt maxLeverage [10000]"),
+        ("0.5", None, RetCode.PARAMS_ERROR, "outside"),
+        ("2.555", None, RetCode.PARAMS_ERROR, "leverageStep"),
     ],
 )
-def test_leverage_validation(lev, sell, fragment) -> None:
+def test_leverage_validation(lev, sell, code, fragment) -> None:
     sim = make()
     for call in (
         lambda: switch(sim.backend, lev=lev, sell=sell),
@@ -68,7 +70,7 @@ def test_leverage_validation(lev, sell, fragment) -> None:
     ):
         with pytest.raises(SimulatorApiError) as err:
             call()
-        assert code_of(err) == RetCode.PARAMS_ERROR
+        assert code_of(err) == code
         assert fragment in err.value.message
     assert (sim.symbol_state("BTCUSDT")["trade_mode"], sim.symbol_state("BTCUSDT")["leverage"]) == (
         0,

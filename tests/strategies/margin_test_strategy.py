@@ -6,6 +6,7 @@ from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 
 from freqtrade_bybit_margin import BybitMarginMixin
+from freqtrade_bybit_margin.service import RetryPolicy
 
 
 class AlwaysLong(IStrategy):
@@ -30,7 +31,10 @@ class AlwaysLong(IStrategy):
 
 
 class MarginTestStrategy(BybitMarginMixin, AlwaysLong):
-    """:class:`AlwaysLong` with the mixin."""
+    """:class:`AlwaysLong` with the mixin; a transient failure is retried in hundredths of a
+    second, not seconds (the retry's shape is the production one)."""
+
+    bybit_margin_retry = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.04, deadline=3.0)
 
 
 class ForgetfulStrategy(MarginTestStrategy):
