@@ -42,6 +42,24 @@ class OnFailure(StrEnum):
     """Log a warning and let freqtrade enter anyway."""
 
 
+class EntryCheck(StrEnum):
+    """What proves a pair's margin settings right before an entry order."""
+
+    READ = "read"
+    """Bybit's word: a read (or a write's answer) no older than ``entry_check_max_age``."""
+    TRUST = "trust"
+    """The service's memory within ``verify_interval`` (no request per entry)."""
+
+
+class OverMax(StrEnum):
+    """What happens when Bybit's live maximum leverage is below a pair's configured one."""
+
+    BLOCK = "block"
+    """The pair is refused, naming Bybit's maximum."""
+    CLAMP = "clamp"
+    """The pair is prepared and traded at Bybit's maximum (freqtrade's trade agrees)."""
+
+
 MARGIN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Margin mode and leverage every pair must have before a position opens.",
@@ -84,6 +102,35 @@ MARGIN_SCHEMA: dict[str, Any] = {
             "minimum": 1,
             "default": 60,
         },
+        "entry_check": {
+            "description": "`read`: before an entry order, Bybit's current settings must have "
+            "been read (or written and answered) within `entry_check_max_age` seconds; "
+            "`trust`: the last confirmation within `verify_interval` is enough (no request per "
+            "entry; for a dedicated sub-account only).",
+            "type": "string",
+            "enum": [e.value for e in EntryCheck],
+            "default": EntryCheck.READ.value,
+        },
+        "entry_check_max_age": {
+            "description": "Seconds a read of Bybit's settings proves an entry (`entry_check: "
+            "read`); 0 reads before every entry.",
+            "type": "number",
+            "minimum": 0,
+            "default": 2,
+        },
+        "over_max": {
+            "description": "Bybit's live maximum leverage below the configured one: `block` "
+            "refuses the pair, `clamp` trades it at Bybit's maximum.",
+            "type": "string",
+            "enum": [o.value for o in OverMax],
+            "default": OverMax.BLOCK.value,
+        },
+        "fill_tiers": {
+            "description": "Read Bybit's leverage tiers for pairs freqtrade has none for (it "
+            "would trade them at 1x) instead of refusing them.",
+            "type": "boolean",
+            "default": False,
+        },
     },
     "additionalProperties": False,
 }
@@ -98,6 +145,10 @@ class MarginSettings:
     :param pair_leverage: (pair name or regex, leverage) in the order written.
     :param on_failure: what happens to entries on a pair that is not confirmed.
     :param verify_interval: seconds a confirmed pair is trusted before it is read again.
+    :param entry_check: what proves a pair right before an entry order.
+    :param entry_check_max_age: seconds a read proves an entry (``entry_check: read``).
+    :param over_max: what happens when Bybit's live maximum is below the configured leverage.
+    :param fill_tiers: read leverage tiers freqtrade lacks instead of refusing the pair.
     """
 
     margin_mode: MarginMode
@@ -105,6 +156,17 @@ class MarginSettings:
     pair_leverage: tuple[tuple[str, Decimal], ...]
     on_failure: OnFailure
     verify_interval: float = 60.0
+    entry_check: EntryCheck = EntryCheck.READ
+    entry_check_max_age: float = 2.0
+    over_max: OverMax = OverMax.BLOCK
+    fill_tiers: bool = False
+
+    @property
+    def entry_max_age(self) -> float:
+        """Seconds a confirmation proves an entry order, by ``entry_check``."""
+        if self.entry_check is EntryCheck.TRUST:
+            return self.verify_interval
+        return self.entry_check_max_age
 
     def leverage_for(self, pair: str) -> Decimal:
         """
@@ -202,6 +264,10 @@ def load_settings(
         ),
         on_failure=OnFailure(merged["on_failure"]),
         verify_interval=float(merged["verify_interval"]),
+        entry_check=EntryCheck(merged["entry_check"]),
+        entry_check_max_age=float(merged["entry_check_max_age"]),
+        over_max=OverMax(merged["over_max"]),
+        fill_tiers=bool(merged["fill_tiers"]),
     )
 
 

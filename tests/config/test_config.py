@@ -153,7 +153,8 @@ def test_unknown_key_did_you_mean(unknown: str, hint: str) -> None:
     assert message.startswith(f"bybit_margin: unknown key {unknown!r} (in the config); ")
     assert (
         "allowed keys: 'enabled', 'margin_mode', 'leverage', 'pair_leverage', 'on_failure', "
-        "'verify_interval'." in message
+        "'verify_interval', 'entry_check', 'entry_check_max_age', 'over_max', 'fill_tiers'."
+        in message
     )
     assert message.endswith(hint)
 
