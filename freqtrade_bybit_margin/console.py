@@ -8,7 +8,8 @@ neither imports the other's modules for it.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from rich import box
@@ -16,9 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from freqtrade_bybit_margin.constants import AccountType
+from freqtrade_bybit_margin.redact import scrub
 
 
-__all__ = ["add_simulator_options", "emit", "make_console", "table_of"]
+__all__ = ["MAX_LATENCY_MS", "add_simulator_options", "bounded", "emit", "make_console", "table_of"]
+
+#: The simulator's latency per request: at most a minute.
+MAX_LATENCY_MS = 60_000.0
 
 
 def make_console(file: IO[str]) -> Console:
@@ -65,20 +70,48 @@ def table_of(
 
 def emit(console: Console, *renderables: Any, soft_wrap: bool = False) -> None:
     """
-    Print each renderable on its own line(s); off a terminal, without the trailing blanks rich
-    pads lines with.
+    Print each renderable on its own line(s), credentials masked (:func:`~freqtrade_bybit_margin.
+    redact.scrub`); off a terminal, without the trailing blanks rich pads lines with.
 
     :param console: where to print
     :param renderables: what to print
     :param soft_wrap: leave long text lines to the terminal instead of wrapping them
     """
-    if console.is_terminal:
-        console.print(*renderables, sep="\n", soft_wrap=soft_wrap)
-        return
     with console.capture() as capture:
         console.print(*renderables, sep="\n", soft_wrap=soft_wrap)
-    lines = capture.get().splitlines()
-    console.file.write("".join(line.rstrip() + "\n" for line in lines))
+    text = scrub(capture.get())
+    if not console.is_terminal:
+        text = "".join(line.rstrip() + "\n" for line in text.splitlines())
+    console.file.write(text)
+    console.file.flush()
+
+
+def bounded(
+    kind: type[float] | type[int], low: float, high: float, what: str
+) -> Callable[[str], float | int]:
+    """
+    An argparse ``type`` that accepts a finite number from ``low`` to ``high`` and refuses
+    anything else with the value and what is allowed (never silently clamped).
+
+    :param kind: ``int`` or ``float``
+    :param low: the smallest value allowed
+    :param high: the largest value allowed
+    :param what: the unit, for the message (``"a whole number"``, ``"milliseconds"``)
+    :return: the parser
+    """
+
+    def parse(text: str) -> float | int:
+        try:
+            value: float | int | None = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not allowed; allowed: {what} from {low:g} to {high:g}"
+            )
+        return value
+
+    return parse
 
 
 def add_simulator_options(parser: argparse.ArgumentParser) -> None:
@@ -94,5 +127,9 @@ def add_simulator_options(parser: argparse.ArgumentParser) -> None:
         help="simulated Bybit account type (default: uta2, what new keys are today)",
     )
     parser.add_argument(
-        "--latency-ms", type=float, default=0.0, help="simulated latency per request (ms)"
+        "--latency-ms",
+        type=bounded(float, 0, MAX_LATENCY_MS, "milliseconds"),
+        default=0.0,
+        metavar="MS",
+        help=f"simulated latency per request (0 to {MAX_LATENCY_MS:g} ms, default 0)",
     )

@@ -71,6 +71,27 @@ class RetCode(IntEnum):
     SET_MARGIN_MODE_FAILED_RETIRED = 3400045
     """Retired on 2023-01-19 for 110073 (docs/pilot-feature/pilot.mdx, "Adjust error code");
     only the stale example on the set-margin-mode page still shows it."""
+    REGION_RESTRICTED = 10009
+    """"Service Restricted: Access is currently unavailable for your region"."""
+    API_KEY_EXPIRED = 33004
+    """"(Derivatives) Your api key has expired" (-2015 is the spot twin)."""
+    POSITION_EXISTS = 110024
+    """An existing position: the position mode cannot be switched."""
+    OPEN_ORDERS_EXIST = 110028
+    """Open orders exist: the position mode cannot be switched."""
+    HEDGE_NOT_SUPPORTED = 110029
+    """Hedge mode is not available for this symbol."""
+    PORTFOLIO_LEVERAGE = 110038
+    """Leverage cannot be changed under portfolio margin."""
+    PM_NOT_SUPPORTED = 110077
+    """"Pm mode cannot support"."""
+    TERMS_NOT_AGREED = 110125
+    """The trading terms of the product must be agreed to first (on Bybit's site)."""
+    PRODUCT_REGION_RESTRICTED = 110132
+    """"Product not available in your region"."""
+    COLLATERAL_LIMIT = 3200641
+    """"{coin} collateral has reached the platform limit. Disable {coin} collateral before
+    switching margin mode"."""
 
 
 class UnifiedMarginStatus(IntEnum):

@@ -73,6 +73,9 @@ class FailureKind(StrEnum):
     """Network trouble, timeouts, 5xx, 10002, 10016: worth another try soon."""
     RATE_LIMITED = "rate-limited"
     """Bybit's per-UID limit (10006): wait for the reset Bybit announces."""
+    IP_BANNED = "ip-banned"
+    """Bybit banned this IP for too many requests (HTTP 403 "access too frequent"): every
+    request waits out the ban (at least 10 minutes), none is retried before it ends."""
     UNREADABLE = "unreadable"
     """No parsed Bybit answer (HTML, empty, truncated, no retCode), or the state could not be
     read: nothing is confirmed, and nothing is written blindly."""
@@ -86,6 +89,8 @@ class FailureKind(StrEnum):
     """The key is not accepted (10003, 10004)."""
     PERMISSION = "permission"
     """The key may not do this (10005, 10010)."""
+    CONTESTED = "contested"
+    """Another client keeps changing the setting back: not written again before it stays put."""
     NOT_MODIFIED = "not-modified"
     """110026 / 110043: the setting already held. Success for the ladder, never a pair's failure."""
 
@@ -104,8 +109,10 @@ _RETRYABLE = frozenset(
     {
         FailureKind.TRANSIENT,
         FailureKind.RATE_LIMITED,
+        FailureKind.IP_BANNED,
         FailureKind.UNREADABLE,
         FailureKind.BLOCKED,
+        FailureKind.CONTESTED,
     }
 )
 

@@ -16,22 +16,23 @@ VOCABULARY = {"constants", "model", "errors"}
 #: What each part may import from the package (besides itself), every import counted, lazy ones
 #: inside functions too. The package root's lazy re-exports are its public face, not a part.
 ALLOWED: dict[str, set[str]] = {
-    "vocabulary": set(),
-    "markets": {"vocabulary"},
-    "config": {"vocabulary", "markets"},
-    "compat": set(),
-    "client": {"vocabulary", "markets"},
-    "service": {"vocabulary", "markets", "client"},
-    "report": {"vocabulary", "markets"},
-    "console": {"vocabulary"},
-    "bot": {"vocabulary", "markets", "config", "compat", "client", "service", "report"},
-    "simulator": {"vocabulary"},
-    "demo": {"vocabulary", "markets", "config", "report", "console", "simulator"},
+    "vocabulary": {"redact"},
+    "redact": set(),  # a leaf every part may import: credentials masked in any text
+    "markets": {"vocabulary", "redact"},
+    "config": {"vocabulary", "markets", "redact"},
+    "compat": {"redact"},
+    "client": {"vocabulary", "markets", "redact"},
+    "service": {"vocabulary", "markets", "client", "redact"},
+    "report": {"vocabulary", "markets", "redact"},
+    "console": {"vocabulary", "redact"},
+    "bot": {"vocabulary", "markets", "config", "compat", "client", "service", "report", "redact"},
+    "simulator": {"vocabulary", "redact"},
+    "demo": {"vocabulary", "markets", "config", "report", "console", "simulator", "redact"},
     "cli": {
         *("vocabulary", "markets", "config", "compat", "client", "service"),
-        *("report", "console", "demo", "simulator"),
+        *("report", "console", "demo", "simulator", "redact"),
     },
-    "main": {"cli"},
+    "main": {"cli", "redact"},
 }
 
 

@@ -105,23 +105,18 @@ class EntryGate:
     def __init__(self, on_failure: OnFailure) -> None:
         self.on_failure = on_failure
 
-    def judge(
-        self, target: PairTarget, result: PairResult | None, now: float, max_age: float
-    ) -> Verdict:
+    def judge(self, target: PairTarget, result: PairResult | None) -> Verdict:
         """
-        The verdict for an entry at ``target``, from the service's answer for it.
+        The verdict for an entry at ``target``, from the service's entry proof for it (which
+        already applied the freshness rule, ``PairResult.confirms``).
 
         :param target: the pair at the mode and leverage of this entry
         :param result: what the service confirmed or decided for the pair (None: nothing yet)
-        :param now: the time of the entry
-        :param max_age: seconds a confirmation is trusted for an entry
         """
-        if result is not None and result.confirms(target, now, max_age):
+        if result is not None and result.confirmed and result.target == target:
             return Verdict(True)
         if result is None or result.target != target:
             why = "not prepared yet"
-        elif result.confirmed:
-            why = f"last confirmed {now - result.at:.0f} s ago, more than {max_age:g} s"
         else:
             outcome = result.outcome.value
             why = f"{outcome}: {result.reason}" if result.reason else outcome

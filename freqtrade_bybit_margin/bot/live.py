@@ -1,211 +1,77 @@
 """
-The mixin's policy and its live controller: what the strategy callbacks decide and how live
-mode runs the service.
+Live mode on Bybit futures: the service's work at startup and in the loop, the entry gate's
+verdicts, the one rule for every order (:meth:`LiveController.before_order`), and what the user
+is told (log and RPC).
 
-- :class:`MixinState`: everything the mixin keeps on the strategy instance, and the decisions
-  its callbacks delegate here (settings, the ``pair_leverage`` keys, leverage caps, the entry
-  verdict, failing closed).
-- :class:`LiveController`: live mode on Bybit futures: the service's work at startup and in
-  the loop, the gate's verdicts, freqtrade's per-order margin calls, what the user is told (log
-  and RPC).
-
-No freqtrade internals here (they are in :mod:`.internals`); freqtrade's public exception
-classes only.
+THE rule: an order goes out only where Bybit's state matches what freqtrade records for it.
+freqtrade's ``_lev_prep`` is the one place the order's real leverage is visible (forced entries,
+strategy overrides, position adjustments, replace and stoploss orders all pass through it), so
+it is the enforcement point: the pair must be confirmed at the order's mode and leverage by
+Bybit's word no older than ``entry_check_max_age`` (or ``verify_interval`` under
+``entry_check: trust``); otherwise the service reads it (one round trip) and writes what
+differs. An initial entry that cannot be confirmed is refused (``on_failure: block``); an order
+of an open trade never is, but it is not sent on memory alone either.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from freqtrade.exceptions import ConfigurationError, OperationalException
+from freqtrade.exceptions import DependencyException, OperationalException
 
 from freqtrade_bybit_margin.bot.gate import EntryGate, LogOnce, Verdict
 from freqtrade_bybit_margin.bot.internals import BotClient, OrderPrep
-from freqtrade_bybit_margin.config import (
-    SECTION,
-    Enablement,
-    MarginSettings,
-    OnFailure,
-    check_pair_keys,
-    enablement,
-    load_settings,
-)
-from freqtrade_bybit_margin.errors import ConfigError
+from freqtrade_bybit_margin.config import MarginSettings, OnFailure
 from freqtrade_bybit_margin.markets import finite_decimal, fmt_leverage
-from freqtrade_bybit_margin.model import PairResult, PairTarget
+from freqtrade_bybit_margin.model import FailureKind, Outcome, PairResult, PairTarget
 from freqtrade_bybit_margin.report import result_line, summary_table
-from freqtrade_bybit_margin.service.margin_service import MarginService, RetryPolicy
+from freqtrade_bybit_margin.service import Maintenance, MarginService, Mismatch, RetryPolicy
+from freqtrade_bybit_margin.service.contention import ACCOUNT, Contest
 
 
-__all__ = [
-    "BybitMarginConfigurationError",
-    "LiveController",
-    "MixinState",
-    "settings_or_none",
-]
+__all__ = ["EntryRefused", "LiveController", "open_trades"]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("freqtrade_bybit_margin.bot")
 
-LEV_PREP_GRACE = 10.0
-"""Seconds past ``verify_interval`` a confirmation still covers freqtrade's ``_lev_prep``: the
-gate verified the pair within ``verify_interval`` just before the order."""
-LEV_PREP_SKIPPED = (
-    "Bybit margin: freqtrade's margin-mode and leverage calls before each order are skipped "
-    "while the pair is confirmed at exactly that mode and leverage."
+LEV_PREP_GUARDED = (
+    "Bybit margin: every order is checked against Bybit's own word before it is sent "
+    "(freqtrade's margin-mode and leverage calls before each order are replaced by the "
+    "plugin's read, and a write only where something differs)."
 )
-NO_SECTION = (
-    f"Bybit margin: no '{SECTION}' section in the config and no {SECTION} attribute on the "
-    "strategy: the plugin is inert (no request, no refusal; freqtrade sets margin mode and "
-    f'leverage itself). To enable it add e.g. "{SECTION}": {{"leverage": 3}} to the config; '
-    f'to silence this, "{SECTION}": {{"enabled": false}}.'
+DEFERRED = (
+    "it was changed outside the bot and is set back just now; this entry waits for the next "
+    "check, so that a client that changes it again is seen first"
+)
+#: How long a contest explains the refusals that follow from it (said at INFO meanwhile).
+EXPLAINED_S = 3600.0
+SHARED_UID = (
+    "Bots on one Bybit UID share one position per symbol (one-way mode): give each bot its own "
+    "sub-account."
 )
 
 
-class BybitMarginConfigurationError(ConfigurationError, ValueError):  # type: ignore[misc]
-    """A ``bybit_margin`` setting stops startup.
+def open_trades() -> dict[str, Decimal]:
+    """Pair -> leverage of each open trade, as freqtrade records it (its public trade API)."""
+    from freqtrade.persistence import Trade
 
-    freqtrade's :class:`ConfigurationError`; also a ``ValueError``, so that freqtrade's strategy
-    wrapper reports it in one line instead of a traceback.
+    return {
+        trade.pair: finite_decimal(trade.leverage) or Decimal(1)
+        for trade in Trade.get_trades_proxy(is_open=True)
+    }
+
+
+class EntryRefused(DependencyException):  # type: ignore[misc]
+    """An entry order on a pair not confirmed at the order's margin mode and leverage.
+
+    freqtrade's ``DependencyException``: the bot logs "Unable to create trade for <pair>" and
+    goes on with the next pair.
     """
-
-
-def settings_or_none(
-    config: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> MarginSettings | None:
-    """
-    The validated settings; None (and why, logged) when the mixin stays inert.
-
-    :param config: freqtrade's config
-    :param defaults: the strategy's ``bybit_margin`` attribute
-    :raise BybitMarginConfigurationError: a setting is unusable
-    """
-    exchange = str(config.get("exchange", {}).get("name", "")).lower()
-    trading_mode = str(config.get("trading_mode") or "spot")
-    if (exchange != "bybit" or trading_mode != "futures") and SECTION not in config:
-        # A strategy may run on other exchanges too; only a config that asks for
-        # bybit_margin and cannot have it is an error (load_settings says why).
-        logger.info(
-            "Bybit margin: exchange %r, trading_mode %r: not Bybit futures, nothing to do.",
-            exchange,
-            trading_mode,
-        )
-        return None
-    state = enablement(config, defaults)
-    if state is Enablement.MISSING:
-        logger.warning(NO_SECTION)
-        return None
-    if state is Enablement.DISABLED:
-        logger.info('Bybit margin: "enabled": false: the plugin is inert on purpose.')
-        return None
-    try:
-        return load_settings(config, defaults)
-    except ConfigError as err:
-        raise BybitMarginConfigurationError(str(err)) from err
-
-
-@dataclass
-class MixinState:
-    """Everything the mixin keeps on the strategy instance (one attribute, ``_bbm_st``)."""
-
-    started: bool = False
-    """The mixin's ``bot_start`` ran."""
-    active: bool = False
-    """Enabled on Bybit futures: the mixin decides leverage (and gates entries when live)."""
-    broken: str = ""
-    """Live, but the plugin cannot work in this bot: every entry is refused."""
-    settings: MarginSettings | None = None
-    live: LiveController | None = None
-    whitelist: tuple[str, ...] = ()
-    """The whitelist the ``pair_leverage`` keys were last checked against."""
-    leverage_used: dict[str, Decimal] = field(default_factory=dict)
-    """Leverage the mixin's ``leverage()`` returned for the coming entry, per pair."""
-    leverage_failed: dict[str, str] = field(default_factory=dict)
-    say: LogOnce = field(default_factory=lambda: LogOnce(logger))
-
-    def check_pairs(
-        self,
-        settings: MarginSettings,
-        pairs: Sequence[str],
-        markets: Sequence[str] = (),
-        *,
-        startup: bool = False,
-    ) -> None:
-        """
-        Every ``pair_leverage`` key against the whitelist, at startup and when it changed.
-
-        :raise BybitMarginConfigurationError: at startup, a key that is a near miss
-        """
-        if tuple(pairs) == self.whitelist and not startup:
-            return
-        self.whitelist = tuple(pairs)
-        try:
-            warnings = check_pair_keys(settings, pairs, markets)
-        except ConfigError as err:
-            if startup:
-                raise BybitMarginConfigurationError(str(err)) from err
-            self.say(("pair-keys", ""), logging.ERROR, f"Bybit margin: {err}")  # too late to stop
-            return
-        for line in warnings:
-            key = line.partition(" matches ")[0]  # "bybit_margin.pair_leverage: key 'X'"
-            self.say(("pair-key", key), logging.WARNING, f"Bybit margin: {line}")
-
-    def fail_closed(self, problem: str, live: bool, notify: Callable[[str], None]) -> None:
-        """The plugin cannot work here: one ERROR line; live, every entry is refused."""
-        verdict = "no entry will be made" if live else "live mode would refuse every entry"
-        message = f"Bybit margin: {problem}; {verdict}."
-        logger.error(message)
-        if live:
-            self.broken = problem
-            notify(message)
-
-    def verdict(self, pair: str) -> Verdict:
-        """The gate's verdict for an entry on ``pair`` now."""
-        if self.broken:
-            return EntryGate(OnFailure.BLOCK).broken(pair, self.broken)
-        live = self.live
-        if live is None:
-            return Verdict(True)  # inert, or not live: nothing to check
-        if pair in self.leverage_failed:
-            return live.gate.refuse(pair, f"leverage() failed ({self.leverage_failed[pair]})")
-        leverage = self.leverage_used.pop(pair, None)
-        if leverage is None:
-            leverage = live.settings.leverage_for(pair)
-            self.say(
-                ("no-leverage", pair),
-                logging.WARNING,
-                f"Bybit margin: BybitMarginMixin.leverage() was not called for {pair} (does the "
-                f"strategy override leverage() without calling super(), or was the entry forced "
-                f"with a leverage?); checking {pair} at its configured {fmt_leverage(leverage)}.",
-            )
-        return live.check_entry(PairTarget(pair, live.settings.margin_mode, leverage))
-
-    def entry_leverage(self, settings: MarginSettings, pair: str, max_leverage: float) -> float:
-        """The configured leverage of ``pair`` capped by ``max_leverage``, kept for the gate."""
-        wanted = settings.leverage_for(pair)
-        cap = finite_decimal(max_leverage) or Decimal(1)
-        used = min(wanted, cap)
-        if used < wanted:
-            self.say(
-                ("cap", pair),
-                logging.WARNING,
-                f"Bybit margin: {pair}: configured leverage {fmt_leverage(wanted)} is above "
-                f"freqtrade's max_leverage {fmt_leverage(cap)} for this stake; using "
-                f"{fmt_leverage(used)}.",
-            )
-        self.leverage_failed.pop(pair, None)
-        self.leverage_used[pair] = used
-        return float(used)
-
-    def tell(self, verdict: Verdict, notify: Callable[[str], None]) -> None:
-        """Log the verdict's message (de-duplicated); send it through RPC if it asks for that."""
-        said = verdict.message and self.say(verdict.key, verdict.level, verdict.message)
-        if said and verdict.notify:
-            notify(verdict.message)
 
 
 class LiveController:
@@ -230,7 +96,13 @@ class LiveController:
     ) -> None:
         self.settings = settings
         self.service = MarginService(
-            client.api, retry=retry, tap=client.tap, on_account_change=self._account_change
+            client.api,
+            retry=retry,
+            tap=client.tap,
+            on_account_change=self._account_change,
+            contention_window=3 * settings.verify_interval,
+            on_contest=self._contested,
+            on_pause=self._paused,
         )
         self.gate = EntryGate(settings.on_failure)
         self._notify = notify
@@ -238,6 +110,8 @@ class LiveController:
         self._pinned: dict[str, Decimal] = {}
         """Leverage of the last entry, where ``max_leverage`` capped it below the target."""
         self._confirmed: set[str] = set()
+        self._told: dict[str, float] = {}
+        """When the user was told that another client contests a pair (or the account)."""
 
     def targets(self, pairs: Sequence[str]) -> list[PairTarget]:
         """The targets of ``pairs`` (at the leverage their last entry used, if it was capped)."""
@@ -283,44 +157,94 @@ class LiveController:
                 + "\n".join(result_line(r) for r in failed)
             )
 
-    def maintain(self, pairs: Sequence[str], budget: int) -> None:
-        """One bounded slice of the service's work; changes are logged (and sent by RPC)."""
-        results = self.service.maintain(
-            self.targets(pairs), verify_interval=self.settings.verify_interval, max_requests=budget
+    def maintain(self, pairs: Sequence[str], budget: int, held: Mapping[str, Decimal]) -> None:
+        """
+        One bounded slice of the service's work; changes are logged (and sent by RPC).
+
+        :param held: pair -> leverage of its open trade, as freqtrade records it
+        """
+        mode = self.settings.margin_mode
+        done: Maintenance = self.service.maintain(
+            self.targets(pairs),
+            verify_interval=self.settings.verify_interval,
+            max_requests=budget,
+            held={pair: PairTarget(pair, mode, leverage) for pair, leverage in held.items()},
         )
-        for result in results:
+        for result in done.changed:
             self._report(result)
+        for result in done.drifted:
+            self._report(result, drift=True)
+        for mismatch in done.mismatches:
+            self._mismatch(mismatch)
 
     def check_entry(self, target: PairTarget) -> Verdict:
-        """The verdict for an entry at ``target``; prepares or re-reads the pair if needed."""
+        """The gate: the verdict for an entry at ``target``, by the entry proof."""
         if target.leverage == self.settings.leverage_for(target.pair):
             self._pinned.pop(target.pair, None)
         else:
             self._pinned[target.pair] = target.leverage
-        before = self.service.result_for(target.pair)
-        result = self.service.ensure(target, max_age=self.settings.verify_interval)
-        if before is None or (before.confirmed, before.target) != (result.confirmed, result.target):
-            self._report(result)
-        return self.gate.judge(target, result, time.time(), self.settings.verify_interval)
+        result, repaired = self._ensure(target, own_position=False)
+        if repaired:  # the set-back was said (WARNING + RPC); this is its consequence
+            return self._quietly(self.gate.refuse(target.pair, DEFERRED))
+        verdict = self.gate.judge(target, result)
+        return self._quietly(verdict) if self._explained(target.pair) else verdict
 
     def before_order(self, prep: OrderPrep) -> Any:
-        """freqtrade's ``_lev_prep``: nothing is sent for a pair confirmed at exactly the
-        order's mode and leverage; freqtrade's own calls run otherwise."""
-        if self._covers(prep):
-            return None
-        return prep.run()
-
-    def _covers(self, prep: OrderPrep) -> bool:
+        """
+        freqtrade's ``_lev_prep`` for one order: nothing is sent when the pair is confirmed at
+        the order's mode and leverage by Bybit's fresh word; else the service reads (and writes
+        what differs). An initial entry that still is not confirmed is refused under
+        ``on_failure: block`` (:class:`EntryRefused`); any other order goes out after
+        freqtrade's own margin calls, and the pair stays unconfirmed.
+        """
+        target = PairTarget(prep.pair, self.settings.margin_mode, prep.leverage)
+        result: PairResult | None = None
+        repaired = False
         try:
-            if prep.margin_mode != self.settings.margin_mode.value:
-                return False
-            target = PairTarget(prep.pair, self.settings.margin_mode, prep.leverage)
-            result = self.service.result_for(prep.pair)
-            max_age = self.settings.verify_interval + LEV_PREP_GRACE
-            return result is not None and result.confirms(target, time.time(), max_age)
-        except Exception:  # never break freqtrade's order path: let freqtrade do its calls
+            result, repaired = self._ensure(target, own_position=prep.accept_fail)
+        except Exception:  # never break freqtrade's order path with a bug of ours
             logger.exception("Bybit margin: checking %s before an order failed.", prep.pair)
-            return False
+            result = None
+        if repaired and not prep.accept_fail:
+            raise EntryRefused(f"Bybit margin: entry on {prep.pair} refused: {DEFERRED}.")
+        if result is not None and result.confirmed and result.target == target:
+            return None  # Bybit holds exactly the order's settings: nothing to send
+        if prep.accept_fail or self.settings.on_failure is OnFailure.WARN:
+            why = result.reason if result is not None else "the check failed"
+            self._say(
+                ("order", prep.pair),
+                logging.WARNING,
+                f"Bybit margin: an order on {prep.pair} at {fmt_leverage(prep.leverage)} goes out "
+                f"although the pair is not confirmed ({why}); freqtrade's own margin-mode and "
+                "leverage calls are sent first.",
+            )
+            return prep.run()
+        verdict = self.gate.judge(target, result)
+        self._tell(verdict)
+        raise EntryRefused(verdict.message)
+
+    def _ensure(self, target: PairTarget, *, own_position: bool) -> tuple[PairResult, bool]:
+        """The entry proof for ``target``; and whether a read just found it changed outside
+        the bot (it was confirmed at this very target) and it was set back."""
+        before = self.service.result_for(target.pair)
+        result = self.service.ensure(
+            target, max_age=self.settings.entry_max_age, own_position=own_position
+        )
+        repaired = (
+            result is not before
+            and before is not None
+            and before.confirmed
+            and before.target == result.target
+            and result.outcome is Outcome.CHANGED
+        )
+        if repaired:
+            self._report(result, drift=True)
+        elif before is None or (before.confirmed, before.target) != (
+            result.confirmed,
+            result.target,
+        ):
+            self._report(result)
+        return result, repaired
 
     def _account_label(self) -> str:
         try:
@@ -328,25 +252,75 @@ class LiveController:
         except Exception:  # the summary must not fail on a probe error
             return "unknown account"
 
-    def _report(self, result: PairResult) -> None:
+    def _explained(self, pair: str) -> bool:
+        """The user was told within the hour that another client contests ``pair`` (or the
+        account's mode): what follows from it (refusals, a position that is not ours) is said
+        at INFO only."""
+        now = time.time()
+        return any(now - self._told.get(key, -math.inf) < EXPLAINED_S for key in (pair, ACCOUNT))
+
+    @staticmethod
+    def _quietly(verdict: Verdict) -> Verdict:
+        return replace(verdict, level=logging.INFO, notify=False)
+
+    def _tell(self, verdict: Verdict) -> None:
+        said = verdict.message and self._say(verdict.key, verdict.level, verdict.message)
+        if said and verdict.notify:
+            self._notify(verdict.message)
+
+    def _report(self, result: PairResult, *, drift: bool = False) -> None:
         """Log a changed result; drift and new failures also go through RPC."""
         was = result.pair in self._confirmed
         line = result_line(result)
         if result.confirmed:
             self._confirmed.add(result.pair)
-            if not was:
+            if not drift:
                 logger.info("Bybit margin: %s", line)
                 return
-            message = f"Bybit margin: {result.pair} was changed outside the bot; {line}"
+            message = (
+                f"Bybit margin: {result.pair} was changed outside the bot and is set back: {line}"
+            )
         else:
             self._confirmed.discard(result.pair)
             state = "no longer confirmed" if was else "not confirmed"
             message = f"Bybit margin: {result.pair} {state}: {line}"
+            contested = result.failure is not None and result.failure.kind is FailureKind.CONTESTED
+            if contested or self._explained(result.pair):
+                self._say(("result", result.pair), logging.INFO, message)
+                return
         if self._say(("result", result.pair), logging.WARNING, message):
             self._notify(message)
 
+    def _mismatch(self, mismatch: Mismatch) -> None:
+        """An open trade off its recorded settings: said once (log + RPC) per value found."""
+        recorded = fmt_leverage(mismatch.recorded.leverage)
+        message = (
+            f"Bybit margin: {mismatch.pair}: {mismatch.reason}. freqtrade computes "
+            f"stake and liquidation with {recorded}. The trade's own orders set it back to "
+            f"{recorded}; no new entry on {mismatch.pair} before the trade is closed and the "
+            "pair is prepared again."
+        )
+        key = ("mismatch", f"{mismatch.pair} {mismatch.found.leverage}")
+        if self._say(key, logging.WARNING, message):
+            self._notify(message)
+
+    def _contested(self, contest: Contest) -> None:
+        """Another client keeps changing a setting back: said once (log + RPC)."""
+        scope = "every pair" if contest.key == ACCOUNT else contest.key
+        message = (
+            f"Bybit margin: {contest.reason}. This bot stops writing it and refuses entries on "
+            f"{scope} until it stays put (looked at again after growing pauses). {SHARED_UID}"
+        )
+        self._told[contest.key] = time.time()
+        if self._say(("contest", contest.key), logging.WARNING, message):
+            self._notify(message)
+
+    def _paused(self, message: str) -> None:
+        """An IP ban pauses every request (the pacer logs it once, at WARNING): RPC too."""
+        self._notify(f"Bybit margin: {message}")
+
     def _account_change(self, message: str) -> None:
         """The service is about to change an account-wide setting (and logs it at WARNING):
-        sent through RPC too, once per TTL."""
+        queued for RPC too, once per TTL."""
         if self._say(("account", ""), logging.DEBUG, message):
             self._notify(f"Bybit margin: {message}")

@@ -31,17 +31,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 
-from freqtrade_bybit_margin import compat
+from freqtrade_bybit_margin import compat, redact
 from freqtrade_bybit_margin.bot import internals
 from freqtrade_bybit_margin.bot.gate import EntryGate
-from freqtrade_bybit_margin.bot.live import (
-    LEV_PREP_SKIPPED,
+from freqtrade_bybit_margin.bot.live import LEV_PREP_GUARDED, LiveController, open_trades
+from freqtrade_bybit_margin.bot.policy import (
     BybitMarginConfigurationError,
-    LiveController,
+    BybitMarginSetupError,
     MixinState,
     settings_or_none,
 )
-from freqtrade_bybit_margin.config import MarginSettings, OnFailure, check_leverage_limits
+from freqtrade_bybit_margin.config import (
+    MarginSettings,
+    OnFailure,
+    check_leverage_limits,
+    check_static,
+)
 from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.model import PairResult
 from freqtrade_bybit_margin.report import plan_table
@@ -52,9 +57,9 @@ if TYPE_CHECKING:
     from freqtrade.data.dataprovider import DataProvider
 
 
-__all__ = ["BybitMarginConfigurationError", "BybitMarginMixin"]
+__all__ = ["BybitMarginConfigurationError", "BybitMarginMixin", "BybitMarginSetupError"]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("freqtrade_bybit_margin.bot")
 
 
 class BybitMarginMixin:
@@ -67,6 +72,10 @@ class BybitMarginMixin:
     Naming: the mixin's public members start with ``bybit_margin``; its private ones with
     ``_bbm_`` (its whole state is one attribute, ``_bbm_st``), so that they cannot collide with
     a strategy's own names or freqtrade's ``ft_`` ones.
+
+    Its constructor passes everything on and then checks the configuration that needs no
+    market: freqtrade builds the strategy right after the exchange, before wallets, pairlists
+    and ``bot_start``, so a bad value stops the bot there, before any further request.
     """
 
     bybit_margin: ClassVar[Mapping[str, Any]] = {}
@@ -82,6 +91,13 @@ class BybitMarginMixin:
     if TYPE_CHECKING:
         config: dict[str, Any]
         dp: DataProvider
+
+    def __init__(self, config: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)  # type: ignore[call-arg]
+        try:
+            check_static(config, type(self).bybit_margin)
+        except ConfigError as err:
+            raise BybitMarginSetupError(str(err)) from None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,7 +141,7 @@ class BybitMarginMixin:
             try:
                 pairs = self._bbm_whitelist()
                 st.check_pairs(st.live.settings, pairs)
-                st.live.maintain(pairs, self.bybit_margin_loop_requests)
+                st.live.maintain(pairs, self.bybit_margin_loop_requests, open_trades())
             except Exception as err:
                 message = f"Bybit margin: background work failed: {err!r}"
                 st.say(("loop", ""), logging.ERROR, message, exc_info=err)
@@ -239,6 +255,9 @@ class BybitMarginMixin:
         if client is None:
             st.fail_closed(internals.NO_CLIENT, live, self._bbm_notify)
             return
+        # Bybit echoes the key in some errors: mask it in every log line and RPC message
+        redact.register(client.api.apiKey, client.api.secret, client.api.password)
+        redact.install_log_filter()
         pairs = self._bbm_whitelist()
         try:
             check_leverage_limits(settings, pairs, client.markets)
@@ -253,7 +272,7 @@ class BybitMarginMixin:
             settings, client, self._bbm_notify, st.say, retry=self.bybit_margin_retry
         )
         wrapped = internals.wrap_lev_prep(client.exchange, st.live.before_order)
-        note = LEV_PREP_SKIPPED if wrapped else internals.LEV_PREP_UNKNOWN
+        note = LEV_PREP_GUARDED if wrapped else internals.LEV_PREP_UNKNOWN
         st.say(("lev_prep", ""), logging.INFO, note)
         st.live.prepare_all([settings.target_for(p) for p in pairs])
 
@@ -261,7 +280,7 @@ class BybitMarginMixin:
 
     def _bbm_notify(self, message: str) -> None:
         """Through freqtrade's RPC (Telegram, webhooks); freqtrade drops it outside live/dry."""
-        self.dp.send_msg(message)
+        self.dp.send_msg(redact.scrub(message))
 
     def _bbm_state(self) -> MixinState:
         st: MixinState | None = getattr(self, "_bbm_st", None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -24,14 +25,17 @@ from freqtrade_bybit_margin.cli.documents import dump_json, error_document
 from freqtrade_bybit_margin.cli.failures import (
     EXIT_CONFIG,
     EXIT_EXCHANGE,
+    EXIT_INTERRUPTED,
     EXIT_NOT_CONFIRMED,
     EXIT_OK,
+    EXIT_OUTPUT_CLOSED,
     CliError,
     failure_of,
 )
 from freqtrade_bybit_margin.cli.freqtrade_config import redact
 from freqtrade_bybit_margin.compat import runtime_problem
 from freqtrade_bybit_margin.demo import run as demo
+from freqtrade_bybit_margin.redact import scrub
 
 
 __all__ = ["PROG", "build_parser", "main"]
@@ -40,13 +44,17 @@ PROG = "freqtrade-bybit-margin"
 
 EPILOG = f"""\
 exit codes:
-  {EXIT_OK}  success (apply: every pair is confirmed at its margin mode and leverage)
-  {EXIT_NOT_CONFIRMED}  apply: at least one pair is not confirmed, or you declined the prompt
-  {EXIT_CONFIG}  usage or configuration error: bad arguments, config file missing or not
-     valid JSON, a bad bybit_margin value, no API keys, no pair to work on, a pair outside the
-     whitelist (without --any-pair), freqtrade or ccxt outside the supported range
-  {EXIT_EXCHANGE}  exchange error: API keys refused (e.g. 10003 / 10004), missing permission,
-     network error or Bybit unreachable
+  {EXIT_OK}    success (apply: every pair is confirmed at its margin mode and leverage)
+  {EXIT_NOT_CONFIRMED}    apply: at least one pair is not confirmed, or you declined the prompt
+  {EXIT_CONFIG}    usage or configuration error: bad arguments, config file missing or not
+       valid JSON, a bad bybit_margin value (or a misspelt section name), freqtrade's
+       margin_mode cross, no API keys, no pair to work on, a pair outside the whitelist
+       (without --any-pair), freqtrade or ccxt outside the supported range
+  {EXIT_EXCHANGE}    exchange error: API keys refused (10003 / 10004) or lacking a permission
+       (10005, also when apply's writes are refused for it), network error or Bybit
+       unreachable
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  {EXIT_OUTPUT_CLOSED}  stdout closed before everything was written (e.g. piped into head)
 With --json, a failure prints {{"error": {{"type", "message", "exception"}}, "exit_code"}}.
 
 API keys come from the config (exchange.key / exchange.secret), a second config file such as
@@ -99,13 +107,15 @@ def _common_options() -> _Parser:
         action="append",
         type=_pairs_arg,
         metavar="PAIRS",
-        help="only these pairs of the config's whitelist (comma-separated or repeated; regular "
-        "expressions allowed).",
+        help="only these pairs of the config's whitelist, as freqtrade builds it (a dynamic "
+        "pairlist resolved from Bybit's public market data); comma-separated or repeated; "
+        "regular expressions (case-insensitive, full match) select within the whitelist.",
     )
     group.add_argument(
         "--any-pair",
         action="store_true",
-        help="let --pairs name pairs outside the config's whitelist.",
+        help="let --pairs name pairs outside the config's whitelist (names and regular "
+        "expressions then match every Bybit futures market).",
     )
     group.add_argument(
         "--json", action="store_true", help="print one JSON document instead of tables."
@@ -187,7 +197,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     :param argv: arguments without the program name (default: ``sys.argv[1:]``)
     :return: the exit code (see ``--help``)
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OUTPUT_CLOSED
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -205,6 +224,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "pairs", None) is not None:
         args.pairs = [pair for group in args.pairs for pair in group]
     return _run(args)
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout went away (``| head``): what is still buffered goes nowhere, so that
+    the interpreter's own flush at exit does not fail again with a traceback."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -227,7 +258,7 @@ def _run(args: argparse.Namespace) -> int:
 def _report(failure: CliError, command: str | None, as_json: bool, secrets: Sequence[str]) -> int:
     """One line (or a few, for several config problems) on stderr, credentials removed; with
     ``--json`` also the error document on stdout."""
-    message = redact(failure.message, secrets)
+    message = scrub(redact(failure.message, secrets))
     print(message, file=sys.stderr)
     if as_json:
         document = error_document(

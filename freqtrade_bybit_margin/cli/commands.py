@@ -22,8 +22,10 @@ from freqtrade_bybit_margin.cli.documents import (
 from freqtrade_bybit_margin.cli.exchange import build_exchange, endpoint_label
 from freqtrade_bybit_margin.cli.failures import (
     EXIT_CONFIG,
+    EXIT_EXCHANGE,
     EXIT_NOT_CONFIRMED,
     EXIT_OK,
+    KEYS_REFUSED,
     CliError,
 )
 from freqtrade_bybit_margin.cli.freqtrade_config import (
@@ -42,6 +44,7 @@ from freqtrade_bybit_margin.cli.output import (
     status_footer,
     status_table,
 )
+from freqtrade_bybit_margin.cli.pairlist import is_dynamic, resolve_whitelist
 from freqtrade_bybit_margin.cli.pairs import PairSelection, plural, select_pairs
 from freqtrade_bybit_margin.cli.progress import progress_reporter
 from freqtrade_bybit_margin.client.rest import HeaderTap
@@ -51,12 +54,14 @@ from freqtrade_bybit_margin.config import (
     MarginSettings,
     check_leverage_limits,
     check_pair_keys,
+    check_static,
     enablement,
     load_settings,
 )
 from freqtrade_bybit_margin.console import emit, make_console
 from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.redact import register, scrub
 from freqtrade_bybit_margin.service import MarginService
 from freqtrade_bybit_margin.service.planning import Action, Plan
 
@@ -105,6 +110,9 @@ def build_context(args: argparse.Namespace, secrets: list[str]) -> Context:
     """
     Read the config, check it, load Bybit's markets and choose the pairs.
 
+    Every static check (the same the strategy runs when freqtrade builds it) comes before the
+    first request; a dynamic pairlist is resolved from public market data only.
+
     :param args: the parsed command line (``command``, ``config``, ``userdir``, ``pairs``,
         ``any_pair``)
     :param secrets: filled with the config's credential values as soon as they are known
@@ -114,23 +122,29 @@ def build_context(args: argparse.Namespace, secrets: list[str]) -> Context:
     """
     loaded = load_config(config_files(args.config, args.userdir))
     secrets.extend(loaded.secrets)
-    defaults, note = strategy_defaults(loaded.config, args.userdir)
+    register(*loaded.secrets)  # masked in everything printed from now on
+    config = loaded.config
+    defaults, note = strategy_defaults(config, args.userdir)
     notes = [note] if note else []
-    notes += _enablement_notes(enablement(loaded.config, defaults), args.command)
-    settings = load_settings(loaded.config, defaults)
-    check_credentials(loaded.config)
-    exchange = build_exchange(loaded.config)
-    endpoint = endpoint_label(loaded.config, exchange)
+    check_static(config, defaults)
+    notes += _enablement_notes(enablement(config, defaults), args.command)
+    settings = load_settings(config, defaults)
+    check_credentials(config)
+    resolved = resolve_whitelist(config) if is_dynamic(config) else None
+    exchange = build_exchange(config)
+    endpoint = endpoint_label(config, exchange)
     exchange.load_markets()
-    selection = select_pairs(loaded.config, exchange.markets, args.pairs, any_pair=args.any_pair)
+    selection = select_pairs(
+        config, exchange.markets, args.pairs, any_pair=args.any_pair, resolved=resolved
+    )
     notes += selection.notes
-    if args.command == "apply" and loaded.config.get("dry_run", True):
+    if args.command == "apply" and config.get("dry_run", True):
         notes.append(
             "dry_run is true in the config: the bot itself will not touch margin settings, "
             "but apply changes the live account these keys belong to."
         )
     check_leverage_limits(settings, selection.pairs, exchange.markets)
-    notes += check_pair_keys(settings, selection.whitelist, list(exchange.markets))
+    notes += check_pair_keys(settings, selection.whitelist, exchange.markets)
     service = MarginService(exchange, tap=HeaderTap.on(exchange))
     return Context(args, settings, service, selection, endpoint, tuple(notes))
 
@@ -176,13 +190,23 @@ def plan(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _print_plan(header: Header, planned: Plan, title: str) -> None:
+def _print_plan(header: Header, planned: Plan, title: str, *, only_changes: bool = False) -> None:
+    """The header, the account-wide step, the plan's table and notes, its summary; with
+    ``only_changes`` the pairs already at their target are counted, not listed."""
     console = make_console(sys.stdout)
     print_header(console, header)
     step = account_mode_line(planned.account_mode)
     if step:
         emit(console, escape(step), soft_wrap=True)
-    emit(console, plan_table(planned, title), plan_summary(planned))
+    at_target = sum(1 for pair in planned.pairs if pair.action is Action.NONE)
+    if only_changes and at_target == len(planned.pairs):
+        emit(console, f"{title}: every pair is at its target margin mode and leverage.")
+    else:
+        table, notes = plan_table(planned, title, only_changes=only_changes)
+        emit(console, table, *notes)
+    if only_changes and 0 < at_target < len(planned.pairs):
+        emit(console, f"Not listed: {plural(at_target, 'pair')} already at target.")
+    emit(console, plan_summary(planned))
 
 
 def status(ctx: Context) -> int:
@@ -209,7 +233,8 @@ def status(ctx: Context) -> int:
 
 def apply(ctx: Context) -> int:
     """
-    ``apply``: plan, ask (unless ``--yes``), prepare every pair in one pass, report.
+    ``apply``: plan, ask (unless ``--yes``), prepare the pairs in one pass reusing the plan's
+    reads, report what changed.
 
     :param ctx: the command's context
     :return: the exit code
@@ -219,7 +244,7 @@ def apply(ctx: Context) -> int:
         planned = ctx.service.plan(targets, progress)
     header = ctx.header("apply", planned.status.account_margin_mode)
     if not ctx.args.json:
-        _print_plan(header, planned, "Plan")
+        _print_plan(header, planned, "Plan", only_changes=True)
         emit(make_console(sys.stdout), "")
     account = planned.account_mode
     if all(p.action is Action.NONE for p in planned.pairs) and (
@@ -230,11 +255,26 @@ def apply(ctx: Context) -> int:
         if planned.changes or (account is not None and account.action is Action.SWITCH):
             _confirm(planned, ctx.args.yes)
         with progress_reporter(sys.stderr, len(targets), "preparing") as progress:
-            results = ctx.service.prepare(targets, progress)
+            results = ctx.service.prepare(targets, progress, plan=planned)
     if ctx.args.json:
         dump_json(apply_document(header, results, account), sys.stdout)
     else:
-        emit(make_console(sys.stdout), result_table(results), result_summary(results))
+        console = make_console(sys.stdout)
+        shown = result_table(results, planned)
+        if shown is not None:
+            emit(console, shown[0], *shown[1])
+        emit(console, result_summary(results))
+    return _apply_exit_code(results)
+
+
+def _apply_exit_code(results: list[PairResult]) -> int:
+    """0 when every pair is confirmed; 3 (and one line on stderr) when Bybit refused the key
+    itself (10003 / 10004 / 10005: no pair can be fixed by trying again); else 1."""
+    refused = [r.failure for r in results if r.failure is not None and r.failure.kind.key_refused]
+    if refused:
+        line = f"Bybit refused the API key: {refused[0].reason}. {KEYS_REFUSED}"
+        print(scrub(line), file=sys.stderr)
+        return EXIT_EXCHANGE
     return EXIT_OK if all(result.confirmed for result in results) else EXIT_NOT_CONFIRMED
 
 

@@ -36,6 +36,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from freqtrade_bybit_margin.model import AccountType, Outcome, PairResult
+from freqtrade_bybit_margin.redact import scrub
 from freqtrade_bybit_margin.service.planning import AccountModePlan, AccountStatus, Action, Plan
 
 
@@ -227,12 +228,12 @@ def error_document(
 
 def dump_json(document: dict[str, Any], file: IO[str]) -> None:
     """
-    Write one JSON document, indented, followed by a newline.
+    Write one JSON document, indented, followed by a newline; credentials masked.
 
     :param document: the document
     :param file: where to write it
     """
-    file.write(json.dumps(document, indent=2, default=_json_number) + "\n")
+    file.write(scrub(json.dumps(document, indent=2, default=_json_number)) + "\n")
 
 
 def _json_number(value: Any) -> float:

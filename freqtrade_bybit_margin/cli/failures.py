@@ -19,6 +19,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_NOT_CONFIRMED",
     "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
     "CliError",
     "failure_of",
 ]
@@ -28,6 +29,8 @@ EXIT_NOT_CONFIRMED = 1
 EXIT_CONFIG = 2
 EXIT_EXCHANGE = 3
 EXIT_INTERRUPTED = 130
+#: stdout was closed before everything was written (``plan | head -1``): 128 + SIGPIPE.
+EXIT_OUTPUT_CLOSED = 141
 
 KEYS_REFUSED = (
     "Check exchange.key and exchange.secret (config, config-private.json or "
@@ -57,7 +60,9 @@ class CliError(Exception):
 
 def failure_of(error: BaseException) -> CliError | None:
     """
-    The CLI's report of a known failure.
+    The CLI's report of a known failure. ccxt errors go by their classified kind
+    (:func:`~freqtrade_bybit_margin.client.classify.classify`): a key refused or lacking a
+    permission, the network, or another exchange error; all exit 3.
 
     :param error: what a command raised
     :return: the report, or None for an error the CLI does not know (a bug: let it show)
@@ -67,18 +72,17 @@ def failure_of(error: BaseException) -> CliError | None:
         return error
     if isinstance(error, ConfigError):
         return CliError(EXIT_CONFIG, "config", f"Configuration error: {error}", name)
-    if isinstance(error, ccxt.AuthenticationError | ccxt.PermissionDenied):
-        reason = classify(error).reason.rstrip(".")
-        message = f"Bybit refused the API keys: {reason}. {KEYS_REFUSED}"
+    if isinstance(error, KeyboardInterrupt):
+        return CliError(EXIT_INTERRUPTED, "interrupted", "Interrupted.", name)
+    if not isinstance(error, ccxt.BaseError):
+        return None
+    failure = classify(error)
+    if failure.kind.key_refused:
+        message = f"Bybit refused the API keys: {failure.reason.rstrip('.')}. {KEYS_REFUSED}"
         return CliError(EXIT_EXCHANGE, "authentication", message, name)
     if isinstance(error, ccxt.NetworkError):
         return CliError(EXIT_EXCHANGE, "network", f"Network error: {_network_reason(error)}", name)
-    if isinstance(error, ccxt.BaseError):
-        message = f"Exchange error: {classify(error).reason}"
-        return CliError(EXIT_EXCHANGE, "exchange", message, name)
-    if isinstance(error, KeyboardInterrupt):
-        return CliError(EXIT_INTERRUPTED, "interrupted", "Interrupted.", name)
-    return None
+    return CliError(EXIT_EXCHANGE, "exchange", f"Exchange error: {failure.reason}", name)
 
 
 def _network_reason(error: ccxt.NetworkError) -> str:

@@ -10,8 +10,9 @@ and makes requests the CLI does not need.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Mapping, Sequence
-from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,9 @@ def strategy_defaults(
     """
     The strategy's class attribute ``bybit_margin``, which the config section overrides.
 
-    The strategy is loaded with freqtrade's own resolver, as ``freqtrade trade`` does.
+    The class is found where freqtrade's resolver looks (``strategy_path``, then
+    ``<userdir>/strategies``) and read without being instantiated: the mixin checks the
+    configuration when the strategy is built, and a bad attribute must be reported, not lost.
 
     :param config: the merged config (``strategy`` names the class)
     :param userdir: ``--userdir``, where ``strategies/`` is looked up
@@ -187,20 +190,54 @@ def strategy_defaults(
     name = config.get("strategy")
     if not name:
         return None, None
-    from freqtrade.exceptions import OperationalException
+    from freqtrade.constants import USERPATH_STRATEGIES
     from freqtrade.resolvers.strategy_resolver import StrategyResolver
 
-    probe = deepcopy(dict(config))
-    probe["user_data_dir"] = Path(userdir or config.get("user_data_dir") or DEFAULT_USERDIR)
+    probe = {
+        **config,
+        "user_data_dir": Path(userdir or config.get("user_data_dir") or DEFAULT_USERDIR),
+    }
+    extra = [str(config["strategy_path"])] if config.get("strategy_path") else []
+    paths = StrategyResolver.build_search_paths(
+        probe, user_subdir=USERPATH_STRATEGIES, extra_dirs=extra
+    )
     try:
-        strategy = StrategyResolver.load_strategy(probe)
-    except OperationalException as error:
-        return None, f"strategy {name}: {error}; its {SECTION} attribute is not taken into account."
+        found = _strategy_class(str(name), paths)
     except Exception as error:  # a user's strategy file may fail to import in any way
         return None, f"strategy {name}: could not be read ({error}); using the config only."
-    value = getattr(type(strategy), SECTION, None)
+    if found is None:
+        where = ", ".join(str(path) for path in paths)
+        return None, (
+            f"strategy {name}: not found in {where}; its {SECTION} attribute is not taken into "
+            "account."
+        )
+    value = getattr(found, SECTION, None)
     if value is not None and not isinstance(value, dict):
         raise ConfigError(
-            f"{name}.{SECTION}: {value!r} is not allowed; allowed: a dict like the config section."
+            f"{name}.{SECTION}: {value!r} (in the strategy attribute) is not allowed; allowed: "
+            "a dict like the config section."
         )
     return value, None
+
+
+def _strategy_class(name: str, paths: Sequence[Path]) -> type | None:
+    """The class ``name`` from the first ``*.py`` file that defines it, as freqtrade finds it."""
+    for directory in paths:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.py")):
+            if f"class {name}(" not in path.read_text(encoding="utf-8", errors="replace"):
+                continue
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            if spec is None or spec.loader is None:
+                continue
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, str(directory))
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                sys.path.remove(str(directory))
+            found = getattr(module, name, None)
+            if isinstance(found, type):
+                return found
+    return None

@@ -1,14 +1,17 @@
 """
-What the CLI prints for people: ``rich`` tables that fit 80 columns (cells wrap, never
-``isolat…``), the account-wide step as its own line, and summaries.
+What the CLI prints for people: ``rich`` tables that stay one line per pair at 100+ pairs
+(short cells; reasons as numbered notes under the table, one per distinct reason; a column that
+is the same on every row moves into the title), the account-wide step as its own line, and
+summaries. ``apply`` lists only the pairs it changes or cannot change.
 
-Rows come from the shared pair-table row builder (:mod:`freqtrade_bybit_margin.report`).
+The current state and the target are always separate columns.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,8 +20,8 @@ from rich.table import Table
 from freqtrade_bybit_margin.cli.documents import Header
 from freqtrade_bybit_margin.cli.pairs import plural
 from freqtrade_bybit_margin.console import emit, table_of
-from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult
-from freqtrade_bybit_margin.report import fmt_leverage, plan_row, result_row
+from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.report import fmt_leverage
 from freqtrade_bybit_margin.service.planning import (
     AccountModePlan,
     AccountStatus,
@@ -30,7 +33,9 @@ from freqtrade_bybit_margin.service.reader import PairState
 
 
 __all__ = [
+    "Notes",
     "account_mode_line",
+    "current_of",
     "plan_summary",
     "plan_table",
     "print_header",
@@ -39,7 +44,6 @@ __all__ = [
     "status_footer",
     "status_table",
 ]
-
 
 _ACTION_STYLE = {
     Action.NONE: "green",
@@ -53,6 +57,25 @@ _OUTCOME_STYLE = {
     Outcome.SKIPPED: "yellow",
     Outcome.FAILED: "red",
 }
+
+
+@dataclass
+class Notes:
+    """Numbered notes under a table: one number per distinct text, in order of first use."""
+
+    texts: list[str] = field(default_factory=list)
+
+    def mark(self, text: str) -> str:
+        """`` [n]`` for ``text`` (a new number the first time), or ``""`` for no text."""
+        if not text:
+            return ""
+        if text not in self.texts:
+            self.texts.append(text)
+        return f" [{self.texts.index(text) + 1}]"
+
+    def lines(self) -> list[str]:
+        """``[1] text`` lines, as rich markup."""
+        return [escape(f"[{number}] {text}") for number, text in enumerate(self.texts, 1)]
 
 
 def print_header(console: Console, header: Header) -> None:
@@ -86,10 +109,7 @@ def account_mode_line(step: AccountModePlan | None) -> str | None:
     return f"Account-wide: {step.announcement}; {step.action.value}: {step.reason}."
 
 
-# --- plan --------------------------------------------------------------------------------------
-
-
-def _now(plan: PairPlan, account_current: str | None) -> str:
+def current_of(plan: PairPlan, account_current: str | None) -> str:
     """Current mode and leverage of a pair; an account-mode pair's mode is the account's."""
     state = plan.state
     if state is None:
@@ -102,24 +122,46 @@ def _now(plan: PairPlan, account_current: str | None) -> str:
     return f"{mode or '?'} {fmt_leverage(state.leverage)}"
 
 
-def plan_table(plan: Plan, title: str = "Plan (read-only)") -> Table:
+def _target(target: PairTarget) -> str:
+    return f"{target.margin_mode.value} {fmt_leverage(target.leverage)}"
+
+
+def _titled(title: str, mechanisms: Iterable[Mechanism]) -> tuple[str, bool]:
+    """The title, with the mechanism when every row has the same; True if it needs a column."""
+    unique = set(mechanisms)
+    if len(unique) == 1:
+        return f"{title}: {next(iter(unique)).value}", False
+    return title, bool(unique)
+
+
+# --- plan --------------------------------------------------------------------------------------
+
+
+def plan_table(
+    plan: Plan, title: str = "Plan (read-only)", *, only_changes: bool = False
+) -> tuple[Table, list[str]]:
     """
-    Pair / mechanism / now / target / action.
+    Pair / [mechanism] / now / target / action, and the numbered notes of the actions' reasons.
 
     :param plan: the service's plan
     :param title: shown above the table
-    :return: the table
+    :param only_changes: leave out the pairs already at their target (``apply``)
+    :return: the table and the notes under it
     """
     current = plan.account_mode.current if plan.account_mode else None
+    shown = [p for p in plan.pairs if not (only_changes and p.action is Action.NONE)]
+    title, with_mechanism = _titled(title, (p.mechanism for p in shown))
+    notes = Notes()
     rows = []
-    for pair in plan.pairs:
-        action = pair.action.value + (f": {pair.reason}" if pair.reason else "")
-        name, mechanism, mode, leverage, note = plan_row(pair.target, pair.mechanism.value, action)
-        style = _ACTION_STYLE[pair.action]
-        rows.append(
-            (name, mechanism, _now(pair, current), f"{mode} {leverage}", _styled(style, note))
-        )
-    return table_of(title, ["Pair", "Mechanism", "Now", "Target", "Action"], rows, wrap=(2, 3, 4))
+    for pair in shown:
+        action = pair.action.value + notes.mark(pair.reason)
+        cells = [escape(pair.target.pair), current_of(pair, current), _target(pair.target)]
+        if with_mechanism:
+            cells.insert(1, pair.mechanism.value)
+        rows.append([*cells, _styled(_ACTION_STYLE[pair.action], action)])
+    header = ["Pair", *(["Mechanism"] if with_mechanism else []), "Now", "Target", "Action"]
+    wrap = (-3, -2)  # "portfolio 10x" may break between its words when the table is wide
+    return table_of(title, header, rows, wrap=wrap), notes.lines()
 
 
 def _styled(style: str, text: str) -> str:
@@ -147,20 +189,38 @@ def plan_summary(plan: Plan) -> str:
 # --- apply -------------------------------------------------------------------------------------
 
 
-def result_table(results: Sequence[PairResult]) -> Table:
+def result_table(
+    results: Sequence[PairResult], before: Plan | None = None
+) -> tuple[Table, list[str]] | None:
     """
-    Pair / mechanism / mode / leverage / result (outcome and reason).
+    Pair / was / target / result for every pair that is not simply unchanged, and the numbered
+    notes of the reasons; None when every pair was unchanged.
 
     :param results: one per pair
-    :return: the table
+    :param before: the plan made before applying (the "was" column)
+    :return: the table and the notes under it, or None
     """
+    plans = {p.target.pair: p for p in before.pairs} if before else {}
+    current = before.account_mode.current if before and before.account_mode else None
+    shown = [r for r in results if not (r.outcome is Outcome.UNCHANGED and r.confirmed)]
+    if not shown:
+        return None
+    notes = Notes()
     rows = []
-    for result in results:
-        *cells, outcome = result_row(result)
-        if not result.confirmed:
-            outcome = outcome.replace(result.outcome.value, f"{result.outcome.value} (NOT ok)", 1)
-        rows.append((*map(escape, cells), _styled(_OUTCOME_STYLE[result.outcome], outcome)))
-    return table_of("Result", ["Pair", "Mechanism", "Mode", "Leverage", "Result"], rows)
+    for result in shown:
+        plan = plans.get(result.pair)
+        outcome = result.outcome.value + ("" if result.confirmed else " (NOT ok)")
+        outcome += notes.mark(result.reason)
+        rows.append(
+            [
+                escape(result.pair),
+                current_of(plan, current) if plan else "?",
+                _target(result.target),
+                _styled(_OUTCOME_STYLE[result.outcome], outcome),
+            ]
+        )
+    title, _ = _titled("Result", (r.mechanism for r in shown))
+    return table_of(title, ["Pair", "Was", "Target", "Result"], rows, wrap=(1, 2)), notes.lines()
 
 
 def result_summary(results: Sequence[PairResult]) -> str:
@@ -182,25 +242,24 @@ def result_summary(results: Sequence[PairResult]) -> str:
 
 def status_table(status: AccountStatus, mechanisms: Sequence[str]) -> Table:
     """
-    Pair / mechanism / mode / leverage / position / open orders.
+    Pair / [mechanism] / mode / leverage / position / open orders.
 
     :param status: the service's status
     :param mechanisms: per pair of ``status.pairs``
     :return: the table
     """
-    rows = [
-        (
-            state.pair,
-            mechanism,
-            "?" if state.margin_mode is None else state.margin_mode.value,
-            fmt_leverage(state.leverage),
-            _position(state),
-            str(state.open_orders),
-        )
-        for state, mechanism in zip(status.pairs, mechanisms, strict=True)
-    ]
-    header = ["Pair", "Mechanism", "Mode", "Leverage", "Position", "Orders"]
-    return table_of("Status", header, rows, wrap=(4,))
+    title, with_mechanism = _titled("Status", (Mechanism(m) for m in mechanisms))
+    rows = []
+    for state, mechanism in zip(status.pairs, mechanisms, strict=True):
+        mode = "?" if state.margin_mode is None else state.margin_mode.value
+        cells = [escape(state.pair), mode, fmt_leverage(state.leverage), _position(state)]
+        if with_mechanism:
+            cells.insert(1, mechanism)
+        rows.append([*cells, str(state.open_orders)])
+    header = ["Pair", "Mode", "Leverage", "Position", "Orders"]
+    if with_mechanism:
+        header.insert(1, "Mechanism")
+    return table_of(title, header, rows)
 
 
 def _position(state: PairState) -> str:

@@ -2,7 +2,8 @@
 ``freqtrade-bybit-margin simulator``: the local Bybit V5 simulator as a server on 127.0.0.1, and
 a config overlay (``sim.json``) that points a freqtrade config at it, so that ``plan``, ``apply``,
 ``status`` and even ``freqtrade trade -c config.json -c sim.json`` can be tried without keys.
-Ctrl-C stops it.
+``--seed FILE`` starts it in a given state (symbols' settings, positions, orders: the seed
+document of ``POST /_sim/seed``); every run gets a trade database of its own. Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import json
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from freqtrade_bybit_margin.cli.failures import EXIT_CONFIG, EXIT_OK, CliError
-from freqtrade_bybit_margin.console import add_simulator_options
+from freqtrade_bybit_margin.console import add_simulator_options, bounded
 from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
 from freqtrade_bybit_margin.demo.overlay import simulator_overlay
 
@@ -25,6 +28,8 @@ __all__ = ["add_arguments", "run", "serve"]
 DEFAULT_OVERLAY = "sim.json"
 #: How often the serving loop looks at its stop event.
 POLL_S = 0.2
+#: Generated USDT perpetuals at most (``S001/USDT:USDT`` ...).
+MAX_EXTRA_SYMBOLS = 2000
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -42,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="starting account-wide margin mode of a unified account (default: REGULAR_MARGIN)",
     )
     parser.add_argument(
-        "--port", type=int, default=0, help="port on 127.0.0.1 (default: 0, any free port)"
+        "--port",
+        type=bounded(int, 0, 65535, "a port number"),
+        default=0,
+        help="port on 127.0.0.1 (default: 0, any free port)",
     )
     parser.add_argument(
         "--rate-limits",
@@ -52,10 +60,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--extra-symbols",
-        type=int,
+        type=bounded(int, 0, MAX_EXTRA_SYMBOLS, "a whole number"),
         default=0,
         metavar="N",
-        help="add N generated USDT perpetuals S001/USDT:USDT ... (default: 0)",
+        help=f"add N generated USDT perpetuals S001/USDT:USDT ... (0 to {MAX_EXTRA_SYMBOLS}, "
+        "default 0)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a JSON seed document to start from: symbols' margin settings, positions, orders, "
+        "wallet (the document of POST /_sim/seed; see the README)",
     )
     parser.add_argument(
         "--overlay",
@@ -93,20 +110,16 @@ def serve(args: argparse.Namespace, stop: threading.Event) -> int:
     :return: the exit code
     :raise CliError: the port cannot be listened on
     """
-    from freqtrade_bybit_margin.simulator import (
-        DEFAULT_API_KEY,
-        DEFAULT_API_SECRET,
-        BybitSimulator,
-        ThreadedSimulatorServer,
-    )
+    from freqtrade_bybit_margin.simulator import BybitSimulator, ThreadedSimulatorServer
 
     sim = BybitSimulator(
         args.account,
         account_margin_mode=args.account_margin_mode,
         latency_ms=args.latency_ms,
         rate_limits=args.rate_limits == "on",
-        extra_linear_symbols=max(0, args.extra_symbols),
+        extra_linear_symbols=args.extra_symbols,
     )
+    seeded = _seed(sim, args.seed) if args.seed is not None else None
     server = ThreadedSimulatorServer(sim, port=args.port)
     try:
         server.start()
@@ -119,14 +132,8 @@ def serve(args: argparse.Namespace, stop: threading.Event) -> int:
             type(error).__name__,
         ) from None
     try:
-        overlay = simulator_overlay(
-            server.url,
-            api_key=DEFAULT_API_KEY,
-            api_secret=DEFAULT_API_SECRET,
-            folder=args.overlay.resolve().parent,
-        )
-        args.overlay.write_text(json.dumps(overlay, indent=2) + "\n")
-        _announce(args, server.url)
+        database = _write_overlay(args.overlay, server.url, server.port)
+        _announce(args, server.url, database, seeded)
         while not stop.wait(POLL_S):
             pass
     finally:
@@ -135,17 +142,64 @@ def serve(args: argparse.Namespace, stop: threading.Event) -> int:
     return EXIT_OK
 
 
-def _announce(args: argparse.Namespace, url: str) -> None:
+def _write_overlay(path: Path, url: str, port: int) -> Path:
+    """Write the config overlay; return the new trade database it names (one per run)."""
+    from freqtrade_bybit_margin.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    database = path.resolve().parent / f"simulator-trades-{stamp}-{port}.sqlite"
+    overlay = simulator_overlay(
+        url, api_key=DEFAULT_API_KEY, api_secret=DEFAULT_API_SECRET, database=database
+    )
+    path.write_text(json.dumps(overlay, indent=2) + "\n")
+    return database
+
+
+def _seed(sim: Any, path: Path) -> str:
+    """
+    Apply the seed document in ``path`` before the server starts.
+
+    :return: what was seeded, in a few words
+    :raise CliError: the file cannot be read, is not JSON, or a field is not allowed (exit 2)
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CliError(
+            EXIT_CONFIG, "usage", f"--seed {path}: cannot be read ({error.strerror}).", "OSError"
+        ) from None
+    except ValueError as error:
+        raise CliError(
+            EXIT_CONFIG,
+            "usage",
+            f"--seed {path}: not valid JSON ({error}); allowed: a seed document such as "
+            '{"symbols": {"BTCUSDT": {"trade_mode": 1, "leverage": "5"}}}.',
+            type(error).__name__,
+        ) from None
+    try:
+        applied = sim.seed(document)["applied"]
+    except (ValueError, TypeError) as error:
+        raise CliError(
+            EXIT_CONFIG, "usage", f"--seed {path}: {error}.", type(error).__name__
+        ) from None
+    counts = {name: applied.count(name) for name in dict.fromkeys(applied)}
+    return ", ".join(f"{name} x{count}" for name, count in counts.items()) or "nothing"
+
+
+def _announce(args: argparse.Namespace, url: str, database: Path, seeded: str | None) -> None:
     label = AccountType(args.account).label
     overlay = args.overlay
     lines = [
         f"Bybit V5 simulator ({label}) listening on {url} "
         f"(latency {args.latency_ms:g} ms, rate limits {args.rate_limits})",
+        *([f"Seeded from {args.seed}: {seeded}"] if seeded is not None else []),
         f"Config overlay written to {overlay}: the simulator's keys and URLs, enable_ws false, "
-        "dry_run false, its own trade database. Layer it over your config:",
+        f"dry_run false, a new trade database for this run ({database.name}). Layer it over "
+        "your config:",
         f"  freqtrade-bybit-margin plan -c user_data/config.json -c {overlay}",
         f"  freqtrade-bybit-margin apply -c user_data/config.json -c {overlay}",
         f"  freqtrade trade -c user_data/config.json -c {overlay}",
-        "Ctrl-C stops it.",
+        f"Control routes: {url}/_sim/journal, /_sim/state (GET); /_sim/seed, /_sim/reset, "
+        "/_sim/fault, /_sim/budget (POST JSON). Ctrl-C stops it.",
     ]
     print("\n".join(lines), file=sys.stdout, flush=True)

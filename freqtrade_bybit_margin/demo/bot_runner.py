@@ -51,6 +51,7 @@ class BotRun:
     :param exit_code: freqtrade's exit code (``128 + SIGINT`` when the runner stopped it)
     :param workdir: the run's folder (config overlay, database, ``logs/``)
     :param started_ms: wall-clock ms at which the process was started
+    :param stopped: the runner stopped freqtrade (False: it exited by itself first)
     """
 
     journal: list[Any]
@@ -59,6 +60,7 @@ class BotRun:
     workdir: Path
     pairs: list[str]
     started_ms: int
+    stopped: bool = True
 
     def requests(self, path: str | None = None, symbol: str | None = None) -> list[Any]:
         """Journal entries, optionally only those of ``path`` and/or ``symbol``."""
@@ -114,16 +116,19 @@ def run_bot(
         *("--logfile", str(log_file)),
     ]
     started_ms = int(time.time() * 1000)
-    exit_code = _run_until(command, workdir, until, sim, timeout)
+    exit_code, stopped = _run_until(command, workdir, until, sim, timeout)
     text = log_file.read_text(errors="replace") if log_file.exists() else ""
     text += (workdir / "logs" / "stdout.log").read_text(errors="replace")
-    return BotRun(list(sim.journal), text, exit_code, workdir, list(pairs), started_ms)
+    return BotRun(list(sim.journal), text, exit_code, workdir, list(pairs), started_ms, stopped)
 
 
 def _run_until(
     command: list[str], workdir: Path, until: Callable[[Any], bool], sim: Any, timeout: float
-) -> int | None:
-    """Run ``command`` in ``workdir`` (output to ``logs/stdout.log``) until done or stopped."""
+) -> tuple[int | None, bool]:
+    """Run ``command`` in ``workdir`` (output to ``logs/stdout.log``) until done or stopped.
+
+    :return: the exit code, and whether the runner stopped the process (not it by itself)
+    """
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # The simulator's keys only; and freqtrade sets its logging up (--logfile) only when it does
     # not see pytest's PYTEST_VERSION, so that a bot started from a test logs as in production.
@@ -140,8 +145,9 @@ def _run_until(
                     break
                 time.sleep(0.5)
         finally:
+            stopped = process.poll() is None
             exit_code = _stop(process)
-    return exit_code
+    return exit_code, stopped
 
 
 def _stop(process: subprocess.Popen[bytes]) -> int | None:

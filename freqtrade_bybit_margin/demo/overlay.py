@@ -37,20 +37,21 @@ def simulator_exchange(url: str, *, api_key: str, api_secret: str) -> dict[str, 
     }
 
 
-def simulator_overlay(url: str, *, api_key: str, api_secret: str, folder: Path) -> dict[str, Any]:
+def simulator_overlay(url: str, *, api_key: str, api_secret: str, database: Path) -> dict[str, Any]:
     """
-    The overlay the ``simulator`` command writes: live trading against the simulator, with its
-    own trade database so that a bot's real one is never touched.
+    The overlay the ``simulator`` command writes: live trading against the simulator, with a
+    trade database of its own (a new one per simulator run: a restarted simulator knows none of
+    the trades a former run's database holds, and a bot's real database is never touched).
 
     :param url: the simulator's base URL
     :param api_key: the simulator's API key
     :param api_secret: the simulator's API secret
-    :param folder: where the overlay lives; its trade database goes next to it
+    :param database: the trade database file for this run
     :return: the overlay config
     """
     return {
         "dry_run": False,
-        "db_url": f"sqlite:///{(folder / 'simulator-trades.sqlite').resolve()}",
+        "db_url": f"sqlite:///{database.resolve()}",
         "exchange": simulator_exchange(url, api_key=api_key, api_secret=api_secret),
     }
 
@@ -85,7 +86,7 @@ def bot_overlay(
         "max_open_trades": len(pairs),
         "db_url": f"sqlite:///{workdir / 'trades.sqlite'}",
         "datadir": str(workdir / "data"),
-        "internals": {"process_throttle_secs": 2, "heartbeat_interval": 0},
+        "internals": {"process_throttle_secs": 1, "heartbeat_interval": 0},
         "exchange": exchange,
         "pairlists": [{"method": "StaticPairList"}],
     }

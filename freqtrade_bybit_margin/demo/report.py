@@ -80,8 +80,12 @@ def print_report(
         f"freqtrade {_exit_text(run.exit_code)}; secret in log: {secret}",
     ]
     traded = sum(1 for row in rows if row.traded)
+    held = sum(1 for row in rows if row.position != "-")
     if verdict.ok:
-        lines.append(f"OK: {traded} traded pair(s), every one prepared before its first order.")
+        lines.append(
+            f"OK: {traded} traded pair(s), {held} holding a position, every one prepared before "
+            "its first order."
+        )
     else:
         lines += ["FAILED:", *(f"  - {problem}" for problem in verdict.problems)]
     for line in lines:

@@ -17,10 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from freqtrade_bybit_margin.config import MarginSettings, load_settings
-from freqtrade_bybit_margin.console import add_simulator_options, make_console
+from freqtrade_bybit_margin.console import add_simulator_options, bounded, make_console
 from freqtrade_bybit_margin.constants import AccountType, Category
 from freqtrade_bybit_margin.demo.bot_runner import BotRun, run_bot
+from freqtrade_bybit_margin.demo.logs import existing_logs, last_errors
 from freqtrade_bybit_margin.demo.report import print_report
 from freqtrade_bybit_margin.demo.sample import CONFIG, sample_config
 from freqtrade_bybit_margin.demo.timeline import DemoPair, timeline
@@ -44,21 +47,6 @@ DESCRIPTION = (
 )
 
 
-def _bounded(kind: type[float] | type[int], low: float, high: float, what: str) -> Any:
-    def parse(text: str) -> float | int:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not allowed; allowed: {what} from {low:g} to {high:g}"
-            )
-        return value
-
-    return parse
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
     The ``demo`` command's options.
@@ -68,14 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_simulator_options(parser)
     parser.add_argument(
         "--pair-count",
-        type=_bounded(int, *PAIR_COUNT, "a whole number"),
+        type=bounded(int, *PAIR_COUNT, "a whole number"),
         default=4,
         metavar="N",
         help=f"pairs in the whitelist ({PAIR_COUNT[0]}-{PAIR_COUNT[1]}, default 4)",
     )
     parser.add_argument(
         "--timeout",
-        type=_bounded(float, 1, MAX_SECONDS, "seconds"),
+        type=bounded(float, 1, MAX_SECONDS, "seconds"),
         default=DEFAULT_SECONDS,
         metavar="SECONDS",
         help=f"stop the bot after this many seconds at the latest (default "
@@ -155,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     rows = timeline(result, pairs, positions)
     verdict = judge(result, rows, DEFAULT_API_SECRET)
     print_report(console, result, rows, account.value, verdict)
+    if not verdict.ok:
+        _print_errors(console, result.workdir)
     _keep_or_remove(console, result, keep=args.keep or not verdict.ok)
     return EXIT_OK if verdict.ok else EXIT_FAILED
 
@@ -175,12 +165,19 @@ def _config(user_data: Path | None) -> dict[str, Any]:
     return config
 
 
+def _print_errors(console: Any, workdir: Path) -> None:
+    """freqtrade's last error lines, from the log files that exist."""
+    for name, lines in last_errors(workdir):
+        console.print(f"freqtrade's last error lines ({name}):", soft_wrap=True)
+        for line in lines:
+            console.print(escape(f"  {line}"), soft_wrap=True)
+
+
 def _keep_or_remove(console: Any, result: BotRun, *, keep: bool) -> None:
     if keep:
-        console.print(
-            f"Run folder kept: {result.workdir} (freqtrade's log: logs/freqtrade.log)",
-            soft_wrap=True,
-        )
+        logs = existing_logs(result.workdir)
+        said = f" (logs: {', '.join(logs)})" if logs else " (freqtrade wrote no log)"
+        console.print(f"Run folder kept: {result.workdir}{said}", soft_wrap=True)
     else:
         shutil.rmtree(result.workdir, ignore_errors=True)
 

@@ -1,6 +1,7 @@
 """
-The demo's verdict on a whole run: every traded pair prepared before its first order, every
-signed request verified, no secret in the log, and no ERROR line or traceback from the plugin.
+The demo's verdict on a whole run: freqtrade ran until the demo stopped it, at least one position
+opened, every traded pair prepared before its first order, every signed request verified, no
+secret in the log, and no ERROR line or traceback from the plugin.
 """
 
 from __future__ import annotations
@@ -83,9 +84,15 @@ def judge(run: BotRun, rows: Sequence[PairTimeline], secret: str) -> Verdict:
     :return: the verdict
     """
     problems: list[str] = []
+    if not run.stopped:
+        problems.append(
+            f"freqtrade exited by itself (exit code {run.exit_code}) before the demo stopped it"
+        )
     traded = [row for row in rows if row.traded]
     if not traded:
         problems.append("no pair was traded")
+    elif all(row.position == "-" for row in rows):
+        problems.append("no position opened: orders were placed, none filled")
     late = [row.pair.target.pair for row in traded if not row.prepared_before_order]
     if late:
         problems.append(f"traded before it was prepared: {', '.join(late)}")

@@ -2,7 +2,12 @@
 was confirmed. No freqtrade import: the mixin, the CLI and the benchmarks share it."""
 
 from freqtrade_bybit_margin.service.calls import RetryPolicy
-from freqtrade_bybit_margin.service.margin_service import MarginService, Progress
+from freqtrade_bybit_margin.service.margin_service import (
+    Maintenance,
+    MarginService,
+    Mismatch,
+    Progress,
+)
 from freqtrade_bybit_margin.service.planning import (
     AccountModePlan,
     AccountStatus,
@@ -17,7 +22,9 @@ __all__ = [
     "AccountModePlan",
     "AccountStatus",
     "Action",
+    "Maintenance",
     "MarginService",
+    "Mismatch",
     "PairPlan",
     "PairState",
     "Plan",

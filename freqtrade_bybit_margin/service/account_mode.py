@@ -17,6 +17,7 @@ from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.model import Failure, FailureKind
 from freqtrade_bybit_margin.service.calls import Caller, Counter
+from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention
 from freqtrade_bybit_margin.service.planning import AccountModePlan, Action
 
 
@@ -28,11 +29,20 @@ logger = logging.getLogger(__name__)
 class AccountModeStep:
     """Carries out an :class:`AccountModePlan`.
 
+    :param contention: refuses the change while another client keeps changing it back
     :param announce: called with the announcement before the account-wide change is sent
     """
 
-    def __init__(self, call: Caller, announce: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        call: Caller,
+        contention: Contention,
+        clock: Callable[[], float],
+        announce: Callable[[str], None] | None = None,
+    ) -> None:
         self._call = call
+        self._contention = contention
+        self._clock = clock
         self.announce = announce
 
     def run(self, plan: AccountModePlan | None) -> tuple[Failure | None, int]:
@@ -47,6 +57,9 @@ class AccountModeStep:
         if plan.action is not Action.SWITCH:
             kind = FailureKind.BLOCKED if plan.action is Action.BLOCKED else FailureKind.UNREADABLE
             return Failure(kind, plan.reason), 0
+        contest = self._contention.blocks(ACCOUNT, self._clock())
+        if contest is not None:
+            return Failure(FailureKind.CONTESTED, f"account margin mode: {contest.reason}"), 0
         logger.warning("%s.", plan.announcement)
         if self.announce is not None:
             self.announce(plan.announcement)
@@ -56,5 +69,6 @@ class AccountModeStep:
         except ccxt.BaseError as error:
             failure = classify(error)
             return replace(failure, reason=f"account margin mode: {failure.reason}"), counter.sent
+        self._contention.wrote(ACCOUNT, plan.target.value, self._clock())
         logger.warning("Bybit account margin mode is now %s.", plan.target.value)
         return None, counter.sent

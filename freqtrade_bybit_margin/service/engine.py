@@ -7,8 +7,9 @@ Holds no memory of results: :class:`~freqtrade_bybit_margin.service.MarginServic
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +22,7 @@ from freqtrade_bybit_margin.markets import Contract, contract_of, mechanism_for
 from freqtrade_bybit_margin.model import AccountType, Mechanism, PairResult, PairTarget
 from freqtrade_bybit_margin.service.account_mode import AccountModeStep
 from freqtrade_bybit_margin.service.calls import Caller, RetryPolicy
+from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention, Contest
 from freqtrade_bybit_margin.service.outcomes import PairPass
 from freqtrade_bybit_margin.service.pacing import Pacer, limits_for
 from freqtrade_bybit_margin.service.planning import (
@@ -30,7 +32,7 @@ from freqtrade_bybit_margin.service.planning import (
     at_target,
     decide_account,
 )
-from freqtrade_bybit_margin.service.reader import ExchangeReader, PairState
+from freqtrade_bybit_margin.service.reader import ExchangeReader, PairState, state_of
 from freqtrade_bybit_margin.service.survey import Survey, Surveyor
 from freqtrade_bybit_margin.service.writer import PairWriter
 
@@ -55,14 +57,22 @@ class Engine:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_account_change: Callable[[str], None] | None = None,
+        contention: Contention | None = None,
+        on_contest: Callable[[Contest], None] | None = None,
+        on_pause: Callable[[str], None] | None = None,
     ) -> None:
         self._exchange = exchange
+        self._clock = clock
         self._max_workers = max(1, max_workers)
-        self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
+        self._pacer = pacer or Pacer(clock=clock, sleep=sleep, on_pause=on_pause)
         self._call = Caller(exchange, self._pacer, retry, tap=tap, clock=clock, sleep=sleep)
-        self._surveyor = Surveyor(ExchangeReader(self._call))
-        self._account = AccountModeStep(self._call, on_account_change)
-        self.outcomes = PairPass(self._surveyor, PairWriter(self._call), clock)
+        self._reader = ExchangeReader(self._call)
+        self.contention = contention or Contention()
+        self._on_contest = on_contest
+        self._surveyor = Surveyor(self._reader, clock=clock, observe=self._observe)
+        self._account = AccountModeStep(self._call, self.contention, clock, on_account_change)
+        self.outcomes = PairPass(self._surveyor, PairWriter(self._call), self.contention, clock)
+        self._reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bybit-margin-read")
         self.account_mode: str | None = None
         """The unified account's ``marginMode`` as last read."""
 
@@ -71,14 +81,19 @@ class Engine:
     @cached_property
     def account_type(self) -> AccountType:
         """Classic / UTA1.0 / UTA2.0 (THE account typing; no request once ccxt probed)."""
-        typed = account_type(self._exchange)
+        typed: AccountType = self._call.own(lambda: account_type(self._exchange))
         self._pacer.set_limits(limits_for(typed))
         return typed
+
+    @property
+    def paused_until(self) -> float | None:
+        """Unix time when an IP ban's pause ends; None when requests are not paused."""
+        return self._pacer.paused_until
 
     def contract(self, pair: str) -> Contract:
         """``pair`` as Bybit's margin endpoints see it (markets loaded on first use)."""
         if not self._exchange.markets:
-            self._exchange.load_markets()
+            self._call.own(self._exchange.load_markets)
         return contract_of(self._exchange.market(pair))
 
     def mechanism_for(self, pair: str) -> Mechanism:
@@ -110,17 +125,52 @@ class Engine:
 
     def survey(self, located: Sequence[Located]) -> Survey:
         survey = self._surveyor.survey([(item.contract, item.mechanism) for item in located])
-        if survey.account_mode is not None:
-            self.account_mode = survey.account_mode
+        self._account_mode_read(survey.account_mode)
         return survey
+
+    def read_now(self, item: Located) -> PairState | None:
+        """
+        The entry proof's read: the pair's row (``position/list?symbol=``: its leverage, and
+        its ``tradeMode`` on Classic) and, for an account-mode pair, the account's margin mode
+        (``account/info``), sent concurrently: one round trip.
+
+        :return: None when Bybit's answer has no row for the symbol
+        :raise ccxt.BaseError: a read failed
+        """
+        row_read = self._reads.submit(self._reader.position_row, item.contract)
+        mode: str | None = None
+        if item.mechanism is Mechanism.ACCOUNT_MODE:
+            mode = self._reader.account_margin_mode()
+            self._account_mode_read(mode)
+        row = row_read.result()
+        if row is None:
+            return None
+        state = state_of(item.contract, item.mechanism, row, 0, mode)
+        self._surveyor.observed(item.contract, state)
+        return state
 
     def account_plan(self, located: Sequence[Located], survey: Survey) -> AccountModePlan | None:
         modes = [i.target.margin_mode for i in located if i.mechanism is Mechanism.ACCOUNT_MODE]
         return decide_account(modes, survey.account_mode, survey.exposure)
 
     def prepare(
-        self, located: Sequence[Located], survey: Survey | None, progress: Progress | None
+        self,
+        located: Sequence[Located],
+        survey: Survey | None,
+        progress: Progress | None,
+        *,
+        own_position: bool = False,
+        read: Mapping[str, PairState] | None = None,
     ) -> dict[str, PairResult]:
+        """
+        Bring ``located`` to their targets: survey (unless given), the account-wide step, then
+        each pair's read -> decide -> write, concurrently.
+
+        :param own_position: the pairs' open positions are the bot's own trades, whose leverage
+            may be set back (see :func:`~.planning.decide`)
+        :param read: pair states read a moment ago, by market id (not read again; the survey's
+            open orders are added)
+        """
         if not located:
             return {}
         if survey is None:
@@ -128,12 +178,15 @@ class Engine:
                 survey = self.survey(located)
             except ccxt.BaseError as error:
                 return self.outcomes.unreadable(located, classify(error))
+        for market_id, state in (read or {}).items():
+            orders = survey.exposure.open_orders.get(market_id, 0)
+            survey.known[market_id] = replace(state, open_orders=orders)
         account = self.account_plan(located, survey)
         account_failure, _ = self._account.run(account)
         results: dict[str, PairResult] = {}
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
             futures = [
-                pool.submit(self.outcomes.run, item, survey, account, account_failure)
+                pool.submit(self.outcomes.run, item, survey, account, account_failure, own_position)
                 for item in located
             ]
             for done, future in enumerate(as_completed(futures), start=1):
@@ -173,6 +226,19 @@ class Engine:
             tuple(sorted(busy)),
             tuple(sorted(by_id.get(market_id, market_id) for market_id in busy)),
         )
+
+    def _observe(self, contract: Contract, state: PairState) -> None:
+        self._contested(self.contention.seen(contract.pair, state.leverage, self._clock()))
+
+    def _account_mode_read(self, mode: str | None) -> None:
+        if mode is None:
+            return
+        self.account_mode = mode
+        self._contested(self.contention.seen(ACCOUNT, mode, self._clock()))
+
+    def _contested(self, contest: Contest | None) -> None:
+        if contest is not None and self._on_contest is not None:
+            self._on_contest(contest)
 
     def holds(self, item: Located, survey: Survey) -> bool:
         """The pair is at its target now (one read unless the survey covers it)."""

@@ -4,8 +4,10 @@ supports and as few requests as possible, and keep them there.
 
 Every pass reads first, in bulk where Bybit allows it (``survey.py``), decides with the one pure
 ``decide()`` (``planning.py``) and writes only what differs (``writer.py``): a restart where
-everything holds writes nothing. Only a parsed Bybit answer or a read confirms a pair. Pairs with
-an open position or order are never switched. No freqtrade import: the mixin, the CLI and the
+everything holds writes nothing. Only a parsed Bybit answer or a read confirms a pair, and a
+confirmation proves an entry only while it is fresh (:meth:`MarginService.ensure`). Pairs with
+an open position or order are never switched; a setting another client keeps changing back is
+not written again (``contention.py``). No freqtrade import: the mixin, the CLI and the
 benchmarks share it.
 """
 
@@ -15,7 +17,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ccxt
@@ -23,19 +25,39 @@ import ccxt
 from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.client.rest import HeaderTap
 from freqtrade_bybit_margin.markets import Contract
-from freqtrade_bybit_margin.model import AccountType, Mechanism, PairResult, PairTarget
+from freqtrade_bybit_margin.model import (
+    AccountType,
+    Failure,
+    FailureKind,
+    Mechanism,
+    Outcome,
+    PairResult,
+    PairTarget,
+)
 from freqtrade_bybit_margin.service.calls import RetryPolicy
+from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention, Contest
 from freqtrade_bybit_margin.service.engine import Engine, Progress
+from freqtrade_bybit_margin.service.maintenance import Maintenance, Mismatch, reconcile
 from freqtrade_bybit_margin.service.memory import Backoff, Memory
 from freqtrade_bybit_margin.service.pacing import Pacer
-from freqtrade_bybit_margin.service.planning import AccountStatus, Located, PairPlan, Plan, decide
-from freqtrade_bybit_margin.service.reader import Exposure
+from freqtrade_bybit_margin.service.planning import (
+    AccountStatus,
+    Action,
+    Located,
+    PairPlan,
+    Plan,
+    at_target,
+    decide,
+)
 from freqtrade_bybit_margin.service.survey import Survey
 
 
-__all__ = ["MarginService", "Progress", "RetryPolicy"]
+__all__ = ["Maintenance", "MarginService", "Mismatch", "Progress", "RetryPolicy"]
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a plan's reads stand in for ``prepare``'s own (``apply`` right after ``plan``).
+PLAN_REUSE_S = 5.0
 
 
 class MarginService:
@@ -48,6 +70,11 @@ class MarginService:
         per-UID limit whatever this is
     :param backoff: when a pair that is not confirmed is tried again
     :param on_account_change: called with a one-line announcement before an account-wide change
+    :param contention_window: seconds within which a setting changed away twice from the
+        plugin's write counts as contested (a few verify intervals)
+    :param on_contest: called once when a setting becomes contested
+    :param on_pause: called once per IP ban with a one-line announcement naming when requests
+        resume (ignored with a ``pacer`` of the caller's: that one announces its own)
     """
 
     def __init__(
@@ -62,6 +89,9 @@ class MarginService:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_account_change: Callable[[str], None] | None = None,
+        contention_window: float = 180.0,
+        on_contest: Callable[[Contest], None] | None = None,
+        on_pause: Callable[[str], None] | None = None,
     ) -> None:
         self._clock = clock
         self._engine = Engine(
@@ -73,8 +103,11 @@ class MarginService:
             clock=clock,
             sleep=sleep,
             on_account_change=on_account_change,
+            contention=Contention(contention_window),
+            on_contest=on_contest,
+            on_pause=on_pause,
         )
-        self._memory = Memory(backoff or Backoff())
+        self._memory = Memory(backoff or Backoff(), lambda: self._engine.paused_until)
         self._work = threading.RLock()
 
     # -- account ----------------------------------------------------------------------------
@@ -106,59 +139,125 @@ class MarginService:
     # -- preparing --------------------------------------------------------------------------
 
     def prepare(
-        self, targets: Sequence[PairTarget], progress: Progress | None = None
+        self,
+        targets: Sequence[PairTarget],
+        progress: Progress | None = None,
+        *,
+        plan: Plan | None = None,
     ) -> list[PairResult]:
         """
         Bring every target pair to its mode and leverage; one result per target, in order.
 
         Per-pair failures become FAILED results (retried later by :meth:`maintain`).
+        :param plan: a :meth:`plan` of these targets: its reads are reused when it is at most
+            :data:`PLAN_REUSE_S` old; older, only the pairs it would write are read again
         """
         with self._work:
             unique = list({target.pair: target for target in targets}.values())
             located, results = self._engine.locate_all(unique)
-            results.update(self._engine.prepare(located, None, progress))
+            survey = self._reused(plan, located) if plan is not None else None
+            results.update(self._engine.prepare(located, survey, progress))
             self._memory.record(results.values())
             return [results[target.pair] for target in unique]
 
-    def maintain(
-        self, targets: Sequence[PairTarget], *, verify_interval: float, max_requests: int = 20
-    ) -> list[PairResult]:
+    def ensure(
+        self, target: PairTarget, *, max_age: float, own_position: bool = False
+    ) -> PairResult:
         """
-        One bounded slice of background work; returns the results whose confirmation changed.
+        THE entry proof: is ``target`` confirmed by Bybit's word no older than ``max_age``?
 
-        Prepares targets never prepared (late joiners) and pairs whose retry came, then
-        re-reads confirmed pairs older than ``verify_interval`` (at most ``max_requests`` pairs
-        each): drifted flat pairs are prepared again, drifted busy pairs become unconfirmed.
+        Confirmed that recently (a read, or a write Bybit answered): no request. Otherwise one
+        round trip of reads (the pair's row and, on unified accounts, the account's margin
+        mode, concurrently); what differs is then written. A pair whose last failure is backing
+        off, or a setting another client keeps changing, is answered from memory.
+        :param own_position: an order of the bot's own open trade asks for the trade's leverage:
+            it may be set back under that position, and no back-off applies
         """
         now = self._clock()
-        due = [t for t in targets if self._memory.is_new(t) or self._memory.retry_due(t.pair, now)]
-        stale = [t for t in targets if self._memory.stale(t, now, verify_interval)]
-        changed: list[PairResult] = []
+        last = self._memory.get(target.pair)
+        if last is not None and last.confirms(target, now, max_age):
+            return last
+        if (
+            last is not None
+            and not last.confirmed
+            and last.target == target
+            and not own_position
+            and not self._memory.retry_due(target.pair, now)
+        ):
+            return last  # its last failure is backing off
+        with self._work:
+            return self._read_then_prepare(target, own_position)
+
+    def maintain(
+        self,
+        targets: Sequence[PairTarget],
+        *,
+        verify_interval: float,
+        max_requests: int = 20,
+        held: Mapping[str, PairTarget] | None = None,
+    ) -> Maintenance:
+        """
+        One bounded slice of background work.
+
+        Prepares targets never prepared (late joiners) and pairs whose retry came, then re-reads
+        pairs older than ``verify_interval`` (at most ``max_requests`` pairs each): drifted flat
+        pairs are prepared again; a pair held by an open trade is compared with the trade's own
+        settings (``held``), never written, and a mismatch is reported.
+        :param held: pair -> the margin mode and leverage its open trade was opened with
+        :return: the results whose confirmation changed, and the open trades found off
+        """
+        now = self._clock()
+        held = dict(held or {})
+        targets = [held.get(t.pair, t) for t in targets]
+        memory = self._memory
+        due = [
+            t
+            for t in targets
+            if t.pair not in held and (memory.is_new(t) or memory.retry_due(t.pair, now))
+        ]
+        recheck = set(self._engine.contention.due(now))
+        stale = [
+            t
+            for t in targets
+            if t not in due
+            and (
+                memory.stale(t, now, verify_interval)
+                or (t.pair in held and memory.older_than(t.pair, now, verify_interval))
+                or t.pair in recheck
+            )
+        ]
+        if ACCOUNT in recheck and not stale and targets:
+            stale = [targets[0]]  # any read of an account-mode pair reads the account's mode
+        done = Maintenance()
         if due:
-            before = {t.pair: self._memory.get(t.pair) for t in due}
+            before = {t.pair: memory.get(t.pair) for t in due}
             for result in self.prepare(due[:max_requests]):
                 last = before[result.pair]
-                if (
-                    last is None
-                    or last.confirmed != result.confirmed
-                    or last.target != result.target
+                if last is None or (last.confirmed, last.target) != (
+                    result.confirmed,
+                    result.target,
                 ):
-                    changed.append(result)
+                    done.changed.append(result)
         if stale:
-            changed.extend(self.verify(stale[:max_requests]))
-        return changed
+            done.extend(self.verify(stale[:max_requests], held=held))
+        return done
 
-    def verify(self, targets: Sequence[PairTarget]) -> list[PairResult]:
+    def verify(
+        self, targets: Sequence[PairTarget], *, held: Mapping[str, PairTarget] | None = None
+    ) -> Maintenance:
         """
-        Re-read confirmed pairs in bulk; re-prepare those that drifted. Returns the drifted.
-
-        A pair whose state cannot be read keeps its confirmation until :meth:`ensure` reads it.
+        Re-read pairs in bulk; re-prepare flat ones that drifted; compare held ones with their
+        trade. A pair whose state cannot be read keeps its confirmation until :meth:`ensure`
+        reads it.
         """
+        held = held or {}
         with self._work:
             located, failed = self._engine.locate_all(targets)
             self._memory.record(failed.values())
+            done = Maintenance(list(failed.values()))
             try:
                 survey = self._engine.survey(located)
+                states = self._engine.states(located, survey, None)
             except ccxt.BaseError as error:
                 logger.info(
                     "Bybit margin: re-reading %d pairs failed (%s); each is read again before "
@@ -166,28 +265,21 @@ class MarginService:
                     len(located),
                     classify(error).reason,
                 )
-                return list(failed.values())
-            drifted = [item for item in located if not self._holds(item, survey)]
+                return done
+            drifted: list[Located] = []
+            for item, state in zip(located, states, strict=True):
+                if at_target(item.target, state):
+                    self._memory.record(
+                        [self._engine.outcomes.result(item, Outcome.UNCHANGED, True)]
+                    )
+                elif item.pair in held and state is not None:
+                    done.mismatches.append(self._mismatch(item, state))
+                else:
+                    drifted.append(item)
             results = self._engine.prepare(drifted, survey, None)
             self._memory.record(results.values())
-            return [*failed.values(), *results.values()]
-
-    def ensure(self, target: PairTarget, *, max_age: float) -> PairResult:
-        """
-        The entry gate's question: is ``target`` confirmed now?
-
-        Confirmed within ``max_age``: 0 requests. Confirmed longer ago: one read (and the pair
-        prepared again if it drifted). Not confirmed: prepared if it is new or its retry came.
-        """
-        now = self._clock()
-        result = self._memory.get(target.pair)
-        if result is not None and result.confirms(target, now, math.inf):
-            if result.confirms(target, now, max_age):
-                return result
-            return self._reread(target)
-        if result is None or result.target != target or self._memory.retry_due(target.pair, now):
-            return self.prepare([target])[0]
-        return result
+            done.drifted.extend(results.values())
+            return done
 
     # -- read-only views for the CLI --------------------------------------------------------
 
@@ -206,35 +298,74 @@ class MarginService:
         survey = self._engine.survey(located)
         account = self._engine.account_plan(located, survey)
         states = self._engine.states(located, survey, progress)
+        survey.at = self._clock()  # the reads are as fresh as the last of them
         pairs = [
             PairPlan(
                 i.target, i.mechanism, state, (d := decide(i, state, account)).action, d.reason
             )
             for i, state in zip(located, states, strict=True)
         ]
-        return Plan(self._engine.status_of(located, survey, states), pairs, account)
+        return Plan(self._engine.status_of(located, survey, states), pairs, account, survey)
 
-    def _holds(self, item: Located, survey: Survey) -> bool:
-        if not self._engine.holds(item, survey):
-            return False
-        self._memory.touch(item.pair, self._clock())
-        return True
+    # -- internals --------------------------------------------------------------------------
 
-    def _reread(self, target: PairTarget) -> PairResult:
-        """One read of a confirmed pair; prepared again if it drifted."""
-        with self._work:
-            located, failed = self._engine.locate_all([target])
-            if failed:
-                self._memory.record(failed.values())
-                return failed[target.pair]
-            survey = Survey(Exposure(), account_mode=self._engine.account_mode)
-            try:
-                holds = self._holds(located[0], survey)
-            except ccxt.BaseError as error:
-                item = located[0]
-                result = self._engine.outcomes.failed(target, item.mechanism, classify(error))
-                self._memory.record([result])
-                return result
-        if holds:
-            return self._memory.get(target.pair) or self.prepare([target])[0]
-        return self.prepare([target])[0]
+    def _read_then_prepare(self, target: PairTarget, own_position: bool) -> PairResult:
+        """:meth:`ensure`'s requests: one round trip of reads, then writes if anything differs."""
+        engine = self._engine
+        try:
+            item = engine.locate(target)
+        except ccxt.BaseError as error:
+            failed = engine.outcomes.failed(target, Mechanism.SWITCH_ISOLATED, classify(error))
+            return self._remember(failed)
+        contest = engine.contention.blocks(item.pair, self._clock())
+        if contest is None and item.mechanism is Mechanism.ACCOUNT_MODE:
+            contest = engine.contention.blocks(ACCOUNT, self._clock())
+        if contest is not None:
+            failure = Failure(FailureKind.CONTESTED, contest.reason)
+            return self._remember(engine.outcomes.failed(target, item.mechanism, failure))
+        try:
+            state = engine.read_now(item)
+        except ccxt.BaseError as error:
+            return self._remember(engine.outcomes.failed(target, item.mechanism, classify(error)))
+        if at_target(target, state):
+            return self._remember(engine.outcomes.result(item, Outcome.UNCHANGED, True))
+        read = {item.contract.market_id: state} if state is not None else None
+        results = engine.prepare([item], None, None, own_position=own_position, read=read)
+        return self._remember(results[target.pair])
+
+    def _remember(self, result: PairResult) -> PairResult:
+        self._memory.record([result])
+        return result
+
+    def _reused(self, plan: Plan, located: Sequence[Located]) -> Survey | None:
+        """The plan's reads while fresh; else a new bulk survey with the plan's reads of the
+        pairs it would not write (the others are read again)."""
+        old = plan.survey
+        if old is None:
+            return None
+        if self._clock() - old.at <= PLAN_REUSE_S:
+            return old
+        keep = {
+            item.contract.market_id
+            for item, planned in zip(located, plan.pairs, strict=False)
+            if planned.target == item.target and planned.action is Action.NONE
+        }
+        try:
+            fresh = self._engine.survey(located)
+        except ccxt.BaseError:
+            return None  # the pass reads again, and reports what fails
+        fresh.known.update({key: state for key, state in old.known.items() if key in keep})
+        return fresh
+
+    def _mismatch(self, item: Located, state: Any) -> Mismatch:
+        """An open trade off its settings: remembered as not confirmed (retried as soon as the
+        trade is closed), returned to be reported."""
+        last = self._memory.get(item.pair)
+        mismatch = reconcile(item.target, state, since=last.at if last else 0.0)
+        failure = Failure(FailureKind.BLOCKED, mismatch.reason)
+        result = self._engine.outcomes.result(
+            item, Outcome.SKIPPED, False, reason=mismatch.reason, failure=failure
+        )
+        self._memory.record([result])
+        self._memory.retry_now(item.pair)
+        return mismatch

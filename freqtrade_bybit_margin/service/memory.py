@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from freqtrade_bybit_margin.model import PairResult, PairTarget
 
@@ -34,8 +34,11 @@ class Backoff:
 class Memory:
     """Thread-safe record of the last result per pair and its retry schedule."""
 
-    def __init__(self, backoff: Backoff) -> None:
+    def __init__(
+        self, backoff: Backoff, paused_until: Callable[[], float | None] = lambda: None
+    ) -> None:
         self._backoff = backoff
+        self._paused_until = paused_until
         self._lock = threading.Lock()
         self._results: dict[str, PairResult] = {}
         self._failures: dict[str, int] = {}
@@ -47,7 +50,9 @@ class Memory:
             return self._results.get(pair)
 
     def record(self, results: Iterable[PairResult]) -> None:
-        """Remember ``results``; schedule the next try of those not confirmed."""
+        """Remember ``results``; schedule the next try of those not confirmed (never before an
+        IP ban's pause ends)."""
+        pause = self._paused_until() or 0.0
         with self._lock:
             for result in results:
                 self._results[result.pair] = result
@@ -58,14 +63,17 @@ class Memory:
                 failures = self._failures.get(result.pair, 0) + 1
                 self._failures[result.pair] = failures
                 delay = self._backoff.delay(failures, result.retryable)
-                self._retry_at[result.pair] = result.at + delay
+                self._retry_at[result.pair] = max(result.at + delay, pause)
 
-    def touch(self, pair: str, at: float) -> None:
-        """A read just showed the confirmed pair still at its target."""
+    def retry_now(self, pair: str) -> None:
+        """The next try of ``pair`` may come at once (e.g. as soon as its trade is closed)."""
         with self._lock:
-            result = self._results.get(pair)
-            if result is not None and result.confirmed:
-                self._results[pair] = replace(result, at=at)
+            self._retry_at[pair] = 0.0
+
+    def older_than(self, pair: str, now: float, age: float) -> bool:
+        """The last result of ``pair`` is older than ``age`` seconds (or there is none)."""
+        result = self.get(pair)
+        return result is None or now - result.at > age
 
     def is_new(self, target: PairTarget) -> bool:
         """Never prepared for this target (a late joiner, or its leverage changed)."""

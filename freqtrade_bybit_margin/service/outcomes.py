@@ -21,6 +21,7 @@ from freqtrade_bybit_margin.model import (
     PairTarget,
 )
 from freqtrade_bybit_margin.service.calls import Counter
+from freqtrade_bybit_margin.service.contention import Contention
 from freqtrade_bybit_margin.service.planning import AccountModePlan, Action, Located, decide
 from freqtrade_bybit_margin.service.reader import PairState
 from freqtrade_bybit_margin.service.survey import Survey, Surveyor
@@ -33,9 +34,16 @@ __all__ = ["PairPass"]
 class PairPass:
     """Runs one pair through read -> decide -> write."""
 
-    def __init__(self, surveyor: Surveyor, writer: PairWriter, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        surveyor: Surveyor,
+        writer: PairWriter,
+        contention: Contention,
+        clock: Callable[[], float],
+    ) -> None:
         self._surveyor = surveyor
         self._writer = writer
+        self._contention = contention
         self._clock = clock
 
     def run(
@@ -44,12 +52,13 @@ class PairPass:
         survey: Survey,
         account: AccountModePlan | None,
         account_failure: Failure | None,
+        own_position: bool = False,
     ) -> PairResult:
         """Bring one pair to its target; never raises for exchange failures."""
         counter = Counter()
         try:
             state = self._surveyor.state(survey, item.contract, item.mechanism)
-            decision = decide(item, state, account)
+            decision = decide(item, state, account, own_position=own_position)
             if decision.action is Action.UNKNOWN or state is None:
                 failure = Failure(FailureKind.UNREADABLE, decision.reason)
                 return self.failed(item.target, item.mechanism, failure)
@@ -63,7 +72,13 @@ class PairPass:
             account_wide = account if item.mechanism is Mechanism.ACCOUNT_MODE else None
             if account_wide is not None and account_failure is not None:
                 return self.failed(item.target, item.mechanism, account_failure)
+            contest = self._contention.blocks(item.pair, self._clock())
+            if contest is not None and (decision.write_mode or decision.write_leverage):
+                failure = Failure(FailureKind.CONTESTED, contest.reason)
+                return self.failed(item.target, item.mechanism, failure)
             changed = self._writer.write(item, decision, counter)
+            if changed:
+                self._contention.wrote(item.pair, item.target.leverage, self._clock())
             changed = changed or (account_wide is not None and account_wide.action is Action.SWITCH)
             outcome = Outcome.CHANGED if changed else Outcome.UNCHANGED
             return self.result(item, outcome, True, requests=counter.sent)

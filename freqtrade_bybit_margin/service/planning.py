@@ -14,6 +14,7 @@ from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
 from freqtrade_bybit_margin.markets import Contract
 from freqtrade_bybit_margin.model import MarginMode, Mechanism, PairTarget
 from freqtrade_bybit_margin.service.reader import Exposure, PairState, margin_mode_of_account
+from freqtrade_bybit_margin.service.survey import Survey
 
 
 __all__ = [
@@ -103,7 +104,13 @@ def at_target(target: PairTarget, state: PairState | None) -> bool:
     )
 
 
-def decide(item: Located, state: PairState | None, account: AccountModePlan | None) -> Decision:
+def decide(
+    item: Located,
+    state: PairState | None,
+    account: AccountModePlan | None,
+    *,
+    own_position: bool = False,
+) -> Decision:
     """
     What to do for ``item``'s target given its current ``state``.
 
@@ -111,13 +118,15 @@ def decide(item: Located, state: PairState | None, account: AccountModePlan | No
     hold once the account-wide step (SWITCH) ran.
     :param state: None when it could not be read
     :param account: the account-wide step, for account-mode pairs
+    :param own_position: the open position is the bot's own trade asking for its own leverage
+        (an order of that trade): its leverage may be set back; its margin mode never changes
     """
     target, mechanism = item.target, item.mechanism
     if state is None:
         return Decision(Action.UNKNOWN, "current margin mode and leverage could not be read")
     if at_target(target, state):
         return Decision(Action.NONE)
-    if state.busy:
+    if state.busy and not (own_position and state.margin_mode is target.margin_mode):
         return Decision(Action.BLOCKED, state.busy_reason)
     leverage_differs = state.leverage != target.leverage
     if mechanism is Mechanism.SWITCH_ISOLATED:
@@ -191,6 +200,8 @@ class Plan:
     pairs: list[PairPlan]
     account_mode: AccountModePlan | None
     """The account-wide step; None on Classic or when no pair uses it."""
+    survey: Survey | None = None
+    """The reads behind the plan (``prepare(plan=...)`` reuses them)."""
 
     @property
     def changes(self) -> int:

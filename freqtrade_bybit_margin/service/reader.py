@@ -52,6 +52,8 @@ class PairState:
     position_side: str = ""
     position_size: Decimal = Decimal(0)
     open_orders: int = 0
+    leverage_set_by_bybit_ms: int | None = None
+    """``leverageSysUpdatedTime``: when Bybit itself last lowered the position's leverage."""
 
     @property
     def busy(self) -> bool:
@@ -131,6 +133,7 @@ def state_of(
     else:
         mode = margin_mode_of_account(account_mode)
     size = finite_decimal(row.get("size")) or Decimal(0)
+    by_bybit = finite_decimal(row.get("leverageSysUpdatedTime"))
     return PairState(
         pair=contract.pair,
         margin_mode=mode,
@@ -138,6 +141,7 @@ def state_of(
         position_side=str(row.get("side") or "") if size > 0 else "",
         position_size=size,
         open_orders=open_orders,
+        leverage_set_by_bybit_ms=int(by_bybit) if by_bybit else None,
     )
 
 

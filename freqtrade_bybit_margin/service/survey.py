@@ -1,13 +1,15 @@
 """
 What the account looks like before anything is decided: open positions and orders, the unified
 account's margin mode, every leverage in one read where Bybit allows it, and each pair's state
-(at most one read per pair, only where the bulk reads do not cover it).
+(at most one read per pair, only where the bulk reads do not cover it). Every state read is
+shown to an observer (the contention guard), whichever read it came from.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,26 +26,47 @@ __all__ = ["Survey", "Surveyor"]
 
 logger = logging.getLogger(__name__)
 
+#: Seconds before bulk leverage reads (``symbol-info``) are tried again after Bybit refused
+#: them (portfolio margin refuses; the account's margin mode may change back).
+SYMBOL_INFO_RETRY_S = 600.0
+
 
 @dataclass
 class Survey:
-    """The bulk reads of one pass.
+    """The reads of one pass.
 
     :param account_mode: the unified account's ``marginMode``; None when no pair needs it
     :param leverages: ``symbol-info`` leverages by market id (account-mode pairs only)
+    :param known: pair states already read in this pass, by market id (reused, not re-read)
+    :param at: when the survey was read (the service's clock)
     """
 
     exposure: Exposure
     account_mode: str | None = None
     leverages: dict[str, Decimal | None] = field(default_factory=dict)
+    known: dict[str, PairState] = field(default_factory=dict)
+    at: float = 0.0
+
+
+#: ``observe(contract, state)``: a pair's state was read.
+Observer = Callable[[Contract, PairState], None]
 
 
 class Surveyor:
     """Makes the bulk reads and answers each pair's state from them (or one read more)."""
 
-    def __init__(self, reader: ExchangeReader) -> None:
+    def __init__(
+        self,
+        reader: ExchangeReader,
+        *,
+        clock: Callable[[], float] = time.time,
+        observe: Observer | None = None,
+    ) -> None:
         self._reader = reader
-        self._symbol_info_served = True
+        self._clock = clock
+        self._observe = observe
+        self._symbol_info_refused: tuple[float, str | None] | None = None
+        """When Bybit refused ``symbol-info`` and the account mode then."""
 
     def survey(
         self, pairs: Sequence[tuple[Contract, Mechanism]], account_mode: str | None = None
@@ -56,13 +79,13 @@ class Surveyor:
         """
         exposure = self._reader.exposure({(c.category, c.settle) for c, _ in pairs})
         unified = [c for c, mechanism in pairs if mechanism is Mechanism.ACCOUNT_MODE]
-        survey = Survey(exposure)
+        survey = Survey(exposure, at=self._clock())
         if not unified:
             return survey
         survey.account_mode = account_mode or self._reader.account_margin_mode()
         flat = [c for c in unified if not exposure.busy(c.market_id)]
         for category in sorted({c.category for c in flat}):
-            survey.leverages.update(self._bulk_leverages(category))
+            survey.leverages.update(self._bulk_leverages(category, survey.account_mode))
         return survey
 
     def state(self, survey: Survey, contract: Contract, mechanism: Mechanism) -> PairState | None:
@@ -72,6 +95,8 @@ class Surveyor:
         :return: None when Bybit's answer has no row for the symbol
         """
         market_id = contract.market_id
+        if market_id in survey.known:
+            return survey.known[market_id]
         row = survey.exposure.positions.get(market_id)
         if row is None and mechanism is Mechanism.ACCOUNT_MODE and market_id in survey.leverages:
             row = {"leverage": survey.leverages[market_id], "size": "0"}
@@ -80,19 +105,32 @@ class Surveyor:
         if row is None:
             return None
         orders = survey.exposure.open_orders.get(market_id, 0)
-        return state_of(contract, mechanism, row, orders, survey.account_mode)
+        state = state_of(contract, mechanism, row, orders, survey.account_mode)
+        survey.known[market_id] = state
+        self.observed(contract, state)
+        return state
 
-    def _bulk_leverages(self, category: Category) -> dict[str, Decimal | None]:
-        """One ``symbol-info`` read; on a refusal the pairs are read one by one from then on."""
-        if not self._symbol_info_served:
-            return {}
+    def observed(self, contract: Contract, state: PairState) -> None:
+        """Show a freshly read state to the observer."""
+        if self._observe is not None:
+            self._observe(contract, state)
+
+    def _bulk_leverages(self, category: Category, mode: str | None) -> dict[str, Decimal | None]:
+        """One ``symbol-info`` read; after a refusal the pairs are read one by one, until the
+        account's margin mode changes or :data:`SYMBOL_INFO_RETRY_S` passed."""
+        refused = self._symbol_info_refused
+        if refused is not None:
+            since, mode_then = refused
+            if mode == mode_then and self._clock() - since < SYMBOL_INFO_RETRY_S:
+                return {}
+            self._symbol_info_refused = None
         try:
             return self._reader.leverages(category.value)
         except ccxt.BaseError as error:
             failure = classify(error)
             if failure.retryable:
                 raise
-            self._symbol_info_served = False
+            self._symbol_info_refused = (self._clock(), mode)
             logger.info(
                 "Reading every leverage at once is not available (%s); reading pairs one by one.",
                 failure.reason,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from freqtrade_bybit_margin.constants import RetCode
+from freqtrade_bybit_margin.constants import Endpoint, RetCode
 from freqtrade_bybit_margin.simulator import gateway
 from freqtrade_bybit_margin.simulator.exceptions import (
     DEFAULT_MESSAGES,
@@ -132,6 +132,7 @@ class Outcome:
     signature_ok: bool | None = None
     transport: FaultKind | None = None
     fault: str | None = None
+    at_order: dict[str, Any] | None = None
 
     def reply(self, code: int, msg: str, result: dict[str, Any], now: int) -> None:
         """A Bybit envelope."""
@@ -177,6 +178,7 @@ class Outcome:
             fault=self.fault,
             response_headers=dict(self.headers),
             client_ip=client_ip,
+            at_order=self.at_order,
         )
 
 
@@ -262,13 +264,31 @@ def _apply(
         if req.body_error is not None:
             raise ParamsError(req.body_error)
         host.backend.tick()
+        at_order = _margin_at_order(host, req)
         reply = route.handler(host.backend, request)
         out.reply(int(RetCode.OK), reply.ret_msg, reply.result, now)
+        if at_order is not None:
+            out.at_order = {**at_order, "order_id": reply.result.get("orderId")}
     except SimulatorApiError as exc:
         out.error(exc, now)
     except Exception as exc:
         logger.exception("simulator handler failed for %s %s", req.method, req.path)
         out.error(InternalServerError(f"simulator internal error: {exc!r}"), now)
+
+
+def _margin_at_order(host: Host, req: Incoming) -> dict[str, Any] | None:
+    """For ``order/create``: the symbol's margin settings the order meets, before it is applied
+    (what a test compares with the leverage the bot records for the trade)."""
+    symbol = req.symbol
+    if req.path != Endpoint.ORDER_CREATE or symbol not in host.backend.catalogue.derivatives:
+        return None
+    state = host.backend.symbol_state(symbol)
+    keys = ("trade_mode", "leverage", "sell_leverage", "position_mode", "position_size")
+    return {
+        **{key: state.get(key) for key in keys},
+        "account_margin_mode": host.backend.margin.account_margin_mode,
+        "reduce_only": bool((req.body or {}).get("reduceOnly")),
+    }
 
 
 def _strike(

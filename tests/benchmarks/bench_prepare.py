@@ -22,9 +22,9 @@ import ccxt
 from rich.console import Console
 from rich.table import Table
 
-from freqtrade_bybit_margin.client.classify import is_not_modified
+from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.constants import Endpoint, RetCode
-from freqtrade_bybit_margin.model import MarginMode, PairTarget
+from freqtrade_bybit_margin.model import FailureKind, MarginMode, PairTarget
 from freqtrade_bybit_margin.simulator import BybitSimulator
 from tests.sim_clients import sim_client, sim_service
 
@@ -57,14 +57,14 @@ def per_pair_loop(exchange: Any, targets: list[PairTarget]) -> int:
         ok = True
         for call in (
             lambda t=target: exchange.set_margin_mode(
-                t.margin_mode.value, t.pair, {"leverage": t.leverage}
+                t.margin_mode.value, t.pair, {"leverage": float(t.leverage)}
             ),
-            lambda t=target: exchange.set_leverage(t.leverage, t.pair),
+            lambda t=target: exchange.set_leverage(float(t.leverage), t.pair),
         ):
             try:
                 call()
             except ccxt.BaseError as error:
-                ok = ok and is_not_modified(error)
+                ok = ok and classify(error).kind is FailureKind.NOT_MODIFIED
         confirmed += ok
     return confirmed
 

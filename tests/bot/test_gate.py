@@ -111,7 +111,7 @@ def test_confirms_needs_exactly_the_target_confirmed_within_max_age() -> None:
 
 
 def test_block_allows_a_confirmed_pair_silently() -> None:
-    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, result(), NOW, 60)
+    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, result())
     assert verdict.allowed
     assert verdict.message == ""
 
@@ -121,7 +121,6 @@ def test_block_allows_a_confirmed_pair_silently() -> None:
     [
         (None, "not prepared yet"),
         (result(PairTarget(BTC.pair, MarginMode.ISOLATED, Decimal(3))), "not prepared yet"),
-        (result(at=NOW - 61), "last confirmed 61 s ago, more than 60 s"),
         (
             result(confirmed=False, outcome=Outcome.FAILED, reason="110013 risk limit"),
             "failed: 110013 risk limit",
@@ -129,7 +128,7 @@ def test_block_allows_a_confirmed_pair_silently() -> None:
     ],
 )
 def test_block_refuses_with_the_reason_and_notifies(given: PairResult | None, why: str) -> None:
-    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, given, NOW, 60)
+    verdict = EntryGate(OnFailure.BLOCK).judge(BTC, given)
     assert not verdict.allowed
     assert verdict.notify
     assert verdict.level == logging.WARNING
@@ -141,7 +140,7 @@ def test_block_refuses_with_the_reason_and_notifies(given: PairResult | None, wh
 
 
 def test_warn_allows_with_a_warning_and_no_rpc() -> None:
-    verdict = EntryGate(OnFailure.WARN).judge(BTC, None, NOW, 60)
+    verdict = EntryGate(OnFailure.WARN).judge(BTC, None)
     assert verdict.allowed
     assert not verdict.notify
     assert verdict.level == logging.WARNING

@@ -42,7 +42,12 @@ def test_drift_on_a_flat_pair_is_repaired_before_the_next_entry(
     sim.set_symbol("BTCUSDT", leverage="10")  # from outside: the web UI, another bot
 
     later(2)  # more than verify_interval
-    assert entry(bot, "BTC/USDT:USDT") is True
+    # the entry's read finds it changed outside: set back, and this entry waits for the next
+    # check (a client that changes it again would be seen first) ...
+    assert entry(bot, "BTC/USDT:USDT") is False
+    assert sim.symbol_state("BTCUSDT")["leverage"] == "5"
+    later(2)
+    assert entry(bot, "BTC/USDT:USDT") is True  # ... which finds it stayed put
 
     [order] = sim.requests(path=Endpoint.ORDER_CREATE, symbol="BTCUSDT")
     state = sim.symbol_state("BTCUSDT")

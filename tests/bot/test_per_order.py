@@ -1,7 +1,9 @@
 """
-Zero margin requests per entry on a confirmed pair (issue 10): freqtrade's per-order
+Every order against Bybit's word (issues 10 and 17): freqtrade's per-order
 ``Exchange._lev_prep`` sends nothing while the pair is confirmed at exactly the order's mode and
-leverage, and goes its own way otherwise. A real ``FreqtradeBot`` against the simulator.
+leverage by a fresh read or answer; otherwise the plugin reads the pair (one round trip) and
+writes only what differs, through its own parsed requests. A real ``FreqtradeBot`` against the
+simulator.
 """
 
 from typing import Any
@@ -11,7 +13,7 @@ from freqtrade.exchange.bybit import Bybit
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.simulator import BybitSimulator, ThreadedSimulatorServer
-from tests.bot.conftest import EXPECTED, PAIRS, BotFactory, entry, margin_writes
+from tests.bot.conftest import EXPECTED, PAIRS, SECTION, BotFactory, entry, margin_writes
 from tests.conftest import Later
 
 
@@ -46,37 +48,42 @@ def test_entries_on_confirmed_pairs_send_no_margin_request_and_open_at_target(
         assert float(state["position_leverage"]) == float(leverage)
 
 
-def test_another_leverage_an_unconfirmed_or_a_stale_pair_take_freqtrades_own_path(
+def test_another_leverage_an_unconfirmed_or_a_stale_pair_are_read_then_written_by_the_plugin(
     bybit_sim_server: ThreadedSimulatorServer,
     make_bot: BotFactory,
     later: Later,
 ) -> None:
     sim = bybit_sim_server.sim
-    bot = make_bot(bybit_sim_server)
+    bot = make_bot(bybit_sim_server, bybit_margin={**SECTION, "entry_check_max_age": 30})
 
-    def sent(pair: str, leverage: float) -> list[tuple[str, str]]:
+    def sent(pair: str, leverage: float) -> list[tuple[str, float | None]]:
         symbol = bot.exchange.markets[pair]["id"]
-        before = len(margin_writes(sim, symbol))
+        before = len(sim.requests(symbol=symbol))
         bot.exchange._lev_prep(pair, leverage, "buy")
-        return [(e.path, float(e.body["buyLeverage"])) for e in margin_writes(sim, symbol)[before:]]
+        return [
+            (e.path, float(e.body["buyLeverage"]) if e.body else None)
+            for e in sim.requests(symbol=symbol)[before:]
+        ]
 
-    assert sent("ETH/USDT:USDT", 4) == []  # confirmed at exactly 4x
+    assert sent("ETH/USDT:USDT", 4) == []  # confirmed at exactly 4x, 30 s are not over
+    # at 2x: one read shows isolated 5x, so only the leverage is written (freqtrade alone
+    # sends switch-isolated and set-leverage, and parses neither answer)
     assert sent("BTC/USDT:USDT", 2) == [
-        (Endpoint.SWITCH_ISOLATED, 2.0),
+        (Endpoint.POSITION_LIST, None),
         (Endpoint.SET_LEVERAGE, 2.0),
     ]
-    assert [p for p, _ in sent("DOGE/USDT:USDT", 3)] == [  # never prepared
-        Endpoint.SWITCH_ISOLATED,
-        Endpoint.SET_LEVERAGE,
+    assert sim.symbol_state("BTCUSDT")["leverage"] == "2"
+    assert [p for p, _ in sent("DOGE/USDT:USDT", 3)] == [  # never prepared: cross 10x
+        Endpoint.POSITION_LIST,
+        Endpoint.SWITCH_ISOLATED,  # after the account's open positions and orders were read
     ]
-    ahead = 60 + 11  # past verify_interval and the grace
-    later(ahead)
-    assert [p for p, _ in sent("SOL/USDT:USDT", 3)] == [
-        Endpoint.SWITCH_ISOLATED,
-        Endpoint.SET_LEVERAGE,
-    ]
-    # freqtrade's own calls are never counted as confirmation
-    assert not bot.strategy.bybit_margin_result("DOGE/USDT:USDT")
+    later(31)  # the confirmation is older than entry_check_max_age: read again, nothing differs
+    assert sent("SOL/USDT:USDT", 3) == [(Endpoint.POSITION_LIST, None)]
+    # the plugin's own parsed answers confirm, at the order's leverage
+    for pair, leverage in (("BTC/USDT:USDT", 2), ("DOGE/USDT:USDT", 3)):
+        result = bot.strategy.bybit_margin_result(pair)
+        assert result is not None
+        assert (result.confirmed, result.target.leverage) == (True, leverage)
 
 
 def test_an_unknown_lev_prep_signature_is_left_alone_and_said_once(

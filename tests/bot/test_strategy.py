@@ -240,10 +240,11 @@ def test_other_run_modes_make_no_request_even_with_keys(
     [
         ({"leverge": 3}, "bybit_margin: unknown key 'leverge' (in the config); allowed keys: "
          "'enabled', 'margin_mode', 'leverage', 'pair_leverage', 'on_failure', "
-         "'verify_interval'. Did you mean 'leverage'?"),
+         "'verify_interval', 'entry_check', 'entry_check_max_age', 'over_max', 'fill_tiers'. "
+         "Did you mean 'leverage'?"),
         ({"margin_mode": "cross"}, "bybit_margin.margin_mode: 'cross' differs from freqtrade's "
          "margin_mode 'isolated'"),
-        ({"leverage": 3, "pair_leverage": {"BTC/.*": 500}}, "bybit_margin: leverage 500 for "
+        ({"leverage": 3, "pair_leverage": {"BTC/.*": 150}}, "bybit_margin: leverage 150 for "
          "BTC/USDT:USDT is not allowed by its market; allowed: 1 to"),
     ],
 )  # fmt: skip

@@ -1,11 +1,13 @@
 """``apply``: one pass over every pair, after asking (by name for an account-wide change)."""
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from freqtrade_bybit_margin.cli import progress
+from tests.clock import FastClock
 
 from .helpers import PAIRS, TARGETS, Server, Terminal, run, write_config, writes
 
@@ -77,27 +79,93 @@ def test_apply_mixed_results(
     sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = sim_server("classic")
-    server.sim.refuse(path="/v5/position/switch-isolated", symbol="SOLUSDT", ret_code=10005)
+    server.sim.refuse(path="/v5/position/switch-isolated", symbol="SOLUSDT", ret_code=110013)
     server.sim.open_position("XRPUSDT", side="Sell", size="10")
+    server.sim.set_symbol("BTCUSDT", trade_mode=1, leverage="5")
     files = write_config(tmp_path, server.url)
 
     assert run(files, "apply", "--yes") == 1
 
     out = capsys.readouterr().out
-    sol = next(line for line in out.splitlines() if "SOL/USDT:USDT" in line and "failed" in line)
-    assert "10005" in sol
-    xrp = next(line for line in out.splitlines() if "XRP/USDT:USDT" in line and "skipped" in line)
-    assert "open position" in xrp
-    assert "2/4 pairs confirmed" in out
+    lines = out.splitlines()
+    # the current state and the target in separate columns; reasons as numbered notes
+    sol = next(line for line in lines if line.startswith("SOL/USDT:USDT") and "failed" in line)
+    assert sol.split() == [
+        "SOL/USDT:USDT",
+        "cross",
+        "10x",
+        "isolated",
+        "3x",
+        "failed",
+        "(NOT",
+        "ok)",
+        "[1]",
+    ]
+    xrp = next(line for line in lines if line.startswith("XRP/USDT:USDT") and "skipped" in line)
+    assert xrp.split()[-1] == "[2]"
+    assert any(line.startswith("[1] ") and "110013" in line for line in lines)
+    assert any(line.startswith("[2] ") and "open position" in line for line in lines)
+    # apply lists only what it changes or cannot change: BTC was at its target
+    assert not any(line.startswith("BTC/USDT:USDT") for line in lines)
+    assert "Not listed: 1 pair already at target." in out
+    assert "2/4 pairs confirmed (1 changed, 1 unchanged, 1 skipped, 1 failed)." in out
 
     assert run(files, "apply", "--yes", "--json") == 1
     doc = json.loads(capsys.readouterr().out)
     rows = {row["pair"]: row for row in doc["pairs"]}
     assert doc["ok"] is False
     assert rows["SOL/USDT:USDT"]["outcome"] == "failed"
-    assert rows["SOL/USDT:USDT"]["error"] == "PermissionDenied"
+    assert rows["SOL/USDT:USDT"]["kind"] == "refused"
     assert rows["XRP/USDT:USDT"]["outcome"] == "skipped"
     assert rows["BTC/USDT:USDT"]["confirmed"] is True
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_apply_with_a_key_lacking_the_permission_exits_3(
+    sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
+    """10005 on the writes: the key itself lacks the right, no pair can be fixed by waiting."""
+    server = sim_server("classic")
+    for symbol in ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"):
+        server.sim.refuse(path="/v5/position/switch-isolated", symbol=symbol, ret_code=10005)
+    files = write_config(tmp_path, server.url)
+
+    assert run(files, "apply", "--yes", *(["--json"] if as_json else [])) == 3
+
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("Bybit refused the API key: PermissionDenied 10005")
+    assert "permissions" in line
+    if as_json:
+        doc = json.loads(captured.out)
+        assert {row["kind"] for row in doc["pairs"]} == {"permission"}
+
+
+def test_apply_on_100_classic_pairs_reads_each_pair_once(
+    sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str], fast_clock: FastClock
+) -> None:
+    """apply reuses the plan's reads: one read per pair, one write per pair that differs; run
+    again, it lists nothing and writes nothing."""
+    server = sim_server("classic", extra_linear_symbols=100, clock=fast_clock.ms)
+    extra = {"exchange": {"pair_whitelist": ["S[0-9]+/USDT:USDT"]}}
+    files = write_config(tmp_path, server.url, extra=extra)
+
+    assert run(files, "apply", "--yes") == 0
+
+    reads = Counter(e.symbol for e in server.sim.requests(path="/v5/position/list") if e.symbol)
+    assert len(reads) == 100
+    assert max(reads.values()) == 1
+    assert len(writes(server.sim)) == 100
+    assert "100/100 pairs confirmed (100 changed)." in capsys.readouterr().out
+
+    mark = len(server.sim.journal)
+    assert run(files, "apply", "--yes") == 0
+
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) <= 8, out  # not a row per pair, twice
+    assert "Plan: every pair is at its target margin mode and leverage." in out
+    assert "100/100 pairs confirmed (100 unchanged)." in out
+    assert [e for e in server.sim.journal[mark:] if e.method == "POST"] == []
 
 
 def test_apply_long_whitelist_shows_progress(
@@ -105,8 +173,9 @@ def test_apply_long_whitelist_shows_progress(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    fast_clock: FastClock,
 ) -> None:
-    server = sim_server("classic", extra_linear_symbols=6)
+    server = sim_server("classic", extra_linear_symbols=6, clock=fast_clock.ms)
     monkeypatch.setattr(progress, "PROGRESS_LINES_FROM", 4)
     monkeypatch.setattr(progress, "PROGRESS_EVERY_S", 0.0)
     extra = {"exchange": {"pair_whitelist": ["S00[1-6]/USDT:USDT", *PAIRS]}}

@@ -204,3 +204,40 @@ def test_runtime_problem_stops_every_command_with_its_line(
     assert captured.err.strip() == line
     error = error_of(captured.out, 2)
     assert (error["type"], error["message"]) == ("runtime", line)
+
+
+def test_a_bad_environment_variable_is_named_as_the_source(
+    sim_server: Server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = sim_server("classic")
+    files = write_config(tmp_path, server.url)
+    monkeypatch.setenv("FREQTRADE__BYBIT_MARGIN__LEVERAGE", "abc")
+
+    assert run(files, "plan") == 2
+
+    err = capsys.readouterr().err
+    assert (
+        "bybit_margin.leverage: 'abc' (in the environment variable "
+        "FREQTRADE__BYBIT_MARGIN__LEVERAGE) is not allowed; allowed: a number." in err
+    )
+    assert server.sim.journal == []
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [("eth/.*", "ETH/.*"), ("SOLL/USDT:USDT", "SOL/USDT:USDT"), ("ETHUSD", "ETH/USD:ETH")],
+)
+def test_a_near_miss_of_a_market_is_refused_before_any_private_request(
+    sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, hint: str
+) -> None:
+    server = sim_server("classic")
+    extra = {"bybit_margin": {"pair_leverage": {key: 4}}}
+    files = write_config(tmp_path, server.url, extra=extra)
+
+    assert run(files, "plan") == 2
+
+    assert f"key {key!r} matches no pair; did you mean {hint!r}?" in capsys.readouterr().err
+    assert [entry for entry in server.sim.journal if entry.path.startswith("/v5/position")] == []

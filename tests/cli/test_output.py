@@ -94,52 +94,120 @@ def _plan() -> Plan:
 
 def test_plan_table_fits_80_columns() -> None:
     plan = _plan()
-    text = render(plan_table(plan), plan_summary(plan))
+    table, notes = plan_table(plan)
+    text = render(table, *notes, plan_summary(plan))
 
     assert_fits(
         text,
-        [
-            *PAIRS,
-            "account-mode+set-leverage",
-            "switch-isolated",
-            "isolated",
-            "blocked:",
-            "position",
-            "unknown:",
-            "portfolio",
-        ],
+        [*PAIRS, "account-mode+set-leverage", "switch-isolated", "isolated", "blocked", "unknown"],
     )
+    lines = text.splitlines()
+    # one line per pair: the reasons are numbered notes under the table
+    assert len([line for line in lines if line.startswith(tuple(PAIRS))]) == 3
+    assert "[1] open position (Sell 100) and 2 open order(s)" in text
+    assert "[2] current margin mode and leverage could not be read" in text
     # An account-mode pair's mode is the account's; a pair not read says so.
-    assert "? (not" in text
-    wide = render(plan_table(plan), width=200)
-    assert "portfolio 10x" in wide
+    wide = render(table, width=200)
     assert "? (not read)" in wide
+    assert "portfolio 10x" in wide
     assert "3 pairs: 0 already at target, 1 to switch, 1 blocked, 1 not read." in text
 
 
-def test_result_table_fits_80_columns() -> None:
-    target = PairTarget("1000PEPE/USDT:USDT", MarginMode.ISOLATED, Decimal("12.34"))
-    results = [
-        PairResult(target, Mechanism.ACCOUNT_MODE, Outcome.FAILED, False, LONG_REASON),
-        PairResult(target, Mechanism.SWITCH_ISOLATED, Outcome.CHANGED, True),
+def test_plan_table_stays_one_line_per_pair_at_100_pairs() -> None:
+    pairs = [
+        PairPlan(
+            PairTarget(f"S{i:03d}/USDT:USDT", MarginMode.ISOLATED, Decimal("12.5")),
+            Mechanism.SWITCH_ISOLATED,
+            PairState(f"S{i:03d}/USDT:USDT", MarginMode.CROSS, Decimal(10), "Buy", Decimal(1), 0),
+            Action.BLOCKED,
+            "open position (Buy 1)",
+        )
+        for i in range(1, 101)
     ]
-    text = render(result_table(results), result_summary(results))
+    plan = Plan(AccountStatus(AccountType.CLASSIC, None, []), pairs, None)
+    table, notes = plan_table(plan)
+    text = render(table, *notes)
 
-    assert_fits(
-        text,
-        [
-            "1000PEPE/USDT:USDT",
-            "account-mode+set-leverage",
-            "switch-isolated",
-            "isolated",
-            "BadRequest",
-            "changed",
-        ],
+    lines = text.splitlines()
+    assert lines[0] == "Plan (read-only): switch-isolated"  # the same on every row: the title
+    assert len(lines) == 1 + 2 + 100 + 1  # title, header + rule, a line per pair, one note
+    assert lines[3].split() == [
+        "S001/USDT:USDT",
+        "cross",
+        "10x",
+        "isolated",
+        "12.5x",
+        "blocked",
+        "[1]",
+    ]
+    assert notes == ["[1] open position (Buy 1)"]
+    assert_fits(text, [])
+
+
+def test_apply_plan_lists_only_what_changes() -> None:
+    plan = _plan()
+    at_target = PairPlan(
+        PairTarget("ETH/USDT:USDT", MarginMode.ISOLATED, Decimal(4)),
+        Mechanism.ACCOUNT_MODE,
+        PairState("ETH/USDT:USDT", MarginMode.ISOLATED, Decimal(4)),
+        Action.NONE,
     )
-    assert "failed (NOT" in text  # the reason wraps in its column
-    assert "110013:" in text
-    assert "12.34x" in text
-    assert "1/2 pairs confirmed (1 changed, 1 failed)." in text
+    plan = Plan(plan.status, [*plan.pairs, at_target], plan.account_mode)
+    table, _ = plan_table(plan, "Plan", only_changes=True)
+    text = render(table)
+    assert "ETH/USDT:USDT" not in text
+    assert all(pair in text for pair in PAIRS)
+
+
+def _result(pair: str, outcome: Outcome, confirmed: bool, reason: str = "") -> PairResult:
+    target = PairTarget(pair, MarginMode.ISOLATED, Decimal("12.34"))
+    return PairResult(target, Mechanism.SWITCH_ISOLATED, outcome, confirmed, reason)
+
+
+def test_result_table_shows_what_was_and_the_target_apart() -> None:
+    state = PairState("1000PEPE/USDT:USDT", MarginMode.CROSS, Decimal(10))
+    before = Plan(
+        AccountStatus(AccountType.CLASSIC, None, [state]),
+        [
+            PairPlan(
+                PairTarget("1000PEPE/USDT:USDT", MarginMode.ISOLATED, Decimal("12.34")),
+                Mechanism.SWITCH_ISOLATED,
+                state,
+                Action.SWITCH,
+            )
+        ],
+        None,
+    )
+    results = [
+        _result("1000PEPE/USDT:USDT", Outcome.FAILED, False, LONG_REASON),
+        _result("BTC/USDT:USDT", Outcome.CHANGED, True),
+        _result("ETH/USDT:USDT", Outcome.UNCHANGED, True),
+    ]
+    shown = result_table(results, before)
+    assert shown is not None
+    table, notes = shown
+    text = render(table, *notes, result_summary(results), width=80)
+
+    assert_fits(text, ["1000PEPE/USDT:USDT", "switch-isolated", "isolated", "changed"])
+    pepe = next(line for line in text.splitlines() if line.startswith("1000PEPE"))
+    assert pepe.split() == [
+        "1000PEPE/USDT:USDT",
+        "cross",
+        "10x",
+        "isolated",
+        "12.34x",
+        "failed",
+        "(NOT",
+        "ok)",
+        "[1]",
+    ]
+    assert "ETH/USDT:USDT" not in text  # unchanged: counted in the summary, not listed
+    assert "[1] BadRequest 110013: cannot set leverage" in text
+    assert "2/3 pairs confirmed (1 changed, 1 unchanged, 1 failed)." in text
+
+
+def test_result_table_is_none_when_nothing_changed() -> None:
+    assert result_table([_result("BTC/USDT:USDT", Outcome.UNCHANGED, True)]) is None
 
 
 def test_status_table_fits_80_columns_and_names_pairs() -> None:
@@ -151,6 +219,7 @@ def test_status_table_fits_80_columns_and_names_pairs() -> None:
     text = render(status_table(status, mechanisms), status_footer(status))
 
     assert_fits(text, [*PAIRS, "account-mode+set-leverage", "cross", "12.5x", "Sell"])
+    assert text.startswith("Status: account-mode+set-leverage\n")
     assert "Sell 100" in text
     assert text.rstrip().endswith("Open positions or orders on: S001/USDT:USDT")
 

@@ -1,5 +1,6 @@
 """Which pairs a command works on (no server: ccxt-shaped markets)."""
 
+import re
 from typing import Any
 
 import pytest
@@ -42,9 +43,51 @@ def test_select_pairs_requested_and_errors() -> None:
     assert any("not in the config's whitelist" in note for note in selection.notes)
     with pytest.raises(ConfigError, match="--pairs"):
         select_pairs(config, MARKETS, ["DOGE/USDT:USDT"], any_pair=True)
+
+
+def test_a_dynamic_pairlist_uses_the_resolved_whitelist() -> None:
     dynamic = {"exchange": {"pair_whitelist": []}, "pairlists": [{"method": "VolumePairList"}]}
-    with pytest.raises(ConfigError, match="VolumePairList is dynamic"):
-        select_pairs(dynamic, MARKETS)
+    selection = select_pairs(dynamic, MARKETS, resolved=["ETH/USDT:USDT", "SOL/USDT:USDT"])
+    assert selection.pairs == ["ETH/USDT:USDT", "SOL/USDT:USDT"]
+    assert "pairlist VolumePairList is dynamic: 2 pairs now" in selection.notes[0]
+    # --pairs selects within it, as with a static list
+    assert select_pairs(dynamic, MARKETS, ["SOL/.*"], resolved=["SOL/USDT:USDT"]).pairs == [
+        "SOL/USDT:USDT"
+    ]
+    with pytest.raises(ConfigError, match="the pairlist's current whitelist"):
+        select_pairs(dynamic, MARKETS, ["BTC/USDT:USDT"], resolved=["SOL/USDT:USDT"])
+
+
+WIDE = {
+    **MARKETS,
+    "ETH/USD:ETH": _market(linear=False) | {"inverse": True},
+    "ETH/USDC:USDC": _market(),
+}
+
+
+def test_a_pattern_selects_within_the_whitelist() -> None:
+    """``--pairs 'ETH/.*'`` means the whitelist's ETH pairs, not every ETH market on Bybit."""
+    config = {"exchange": {"pair_whitelist": ["BTC/USDT:USDT", "ETH/USDT:USDT"]}}
+    selection = select_pairs(config, WIDE, ["ETH/.*"])
+    assert selection.pairs == ["ETH/USDT:USDT"]
+    assert selection.notes == []
+    # with --any-pair it reaches every contract market
+    assert select_pairs(config, WIDE, ["ETH/.*"], any_pair=True).pairs == [
+        "ETH/USDT:USDT",
+        "ETH/USD:ETH",
+        "ETH/USDC:USDC",
+    ]
+
+
+def test_a_pattern_matching_only_outside_the_whitelist_is_refused() -> None:
+    config = {"exchange": {"pair_whitelist": ["BTC/USDT:USDT"]}}
+    with pytest.raises(ConfigError) as error:
+        select_pairs(config, WIDE, ["ETH/.*"])
+    assert str(error.value).startswith(
+        "--pairs: ETH/USDT:USDT, ETH/USD:ETH, ETH/USDC:USDC not in the config's whitelist"
+    )
+    with pytest.raises(ConfigError, match=re.escape("--pairs 'DOGE/.*' matches no Bybit futures")):
+        select_pairs(config, WIDE, ["DOGE/.*"])
 
 
 def test_select_pairs_refuses_pairs_outside_the_whitelist_without_any_pair() -> None:

@@ -71,18 +71,51 @@ def test_plan_refuses_a_pair_outside_the_whitelist_unless_any_pair(
     assert writes(server.sim) == []
 
 
-def test_plan_dynamic_pairlist_says_which_pairs(
+def test_plan_resolves_a_dynamic_pairlist_as_freqtrade_does(
     sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """VolumePairList with an empty pair_whitelist: freqtrade's pairlist manager picks the pairs
+    from the exchange's tickers (public data only: no key is sent for it)."""
     server = sim_server("classic")
-    extra = {"pairlists": [{"method": "VolumePairList", "number_assets": 10}]}
+    extra = {
+        "exchange": {"pair_whitelist": []},
+        "pairlists": [{"method": "VolumePairList", "number_assets": 3}],
+    }
     files = write_config(tmp_path, server.url, extra=extra)
 
-    assert run(files, "plan") == 0
+    assert run(files, "plan", "--json") == 0
 
-    out = capsys.readouterr().out
-    assert "VolumePairList is dynamic" in out
-    assert "exchange.pair_whitelist" in out
+    doc = json.loads(capsys.readouterr().out)
+    assert [row["pair"] for row in doc["pairs"]] == [
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "SOL/USDT:USDT",
+    ]
+    assert any("VolumePairList is dynamic: 3 pairs now" in note for note in doc["notes"])
+    # resolved first, from public data: nothing signed up to its tickers read (freqtrade's
+    # markets load would have sent coin/query-info signed had it got the keys)
+    [tickers] = server.sim.requests(path="/v5/market/tickers")
+    assert not any(entry.signed for entry in server.sim.journal[: tickers.seq])
+
+    # --pairs selects within the resolved list
+    assert run(files, "plan", "--json", "--pairs", "ETH/.*") == 0
+    assert [row["pair"] for row in json.loads(capsys.readouterr().out)["pairs"]] == [
+        "ETH/USDT:USDT"
+    ]
+    assert writes(server.sim) == []
+
+
+def test_plan_pairs_pattern_selects_within_the_whitelist(
+    sim_server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--pairs 'ETH/.*'``: the whitelist's ETH pair, although Bybit lists ETH/USD:ETH too."""
+    server = sim_server("classic")
+    files = write_config(tmp_path, server.url)
+
+    assert run(files, "plan", "--json", "--pairs", "ETH/.*") == 0
+
+    doc = json.loads(capsys.readouterr().out)
+    assert [row["pair"] for row in doc["pairs"]] == ["ETH/USDT:USDT"]  # not ETHUSD, ETH's inverse
 
 
 @pytest.mark.parametrize("current", ["PORTFOLIO_MARGIN", "REGULAR_MARGIN"])

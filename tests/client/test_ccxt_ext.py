@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import inspect
 import json
 import logging
@@ -21,6 +19,7 @@ from freqtrade_bybit_margin.markets import contract_of, format_leverage, serves_
 from freqtrade_bybit_margin.model import AccountType
 from freqtrade_bybit_margin.simulator import BybitSimulator
 from tests.bybit_markets import API_KEY, API_SECRET, async_bybit, sync_bybit
+from tests.signing import expected_signature
 from tests.sim_clients import sim_client
 
 
@@ -58,14 +57,7 @@ def classic(wire: requests_mock.Adapter) -> Any:
 def expected_sign(request: Any) -> str:
     """Bybit V5: HMAC-SHA256(secret, timestamp + key + recv_window + raw body), lower hex."""
     body = request.body.decode() if isinstance(request.body, bytes) else request.body
-    headers = request.headers
-    payload = (
-        headers["X-BAPI-TIMESTAMP"]
-        + headers["X-BAPI-API-KEY"]
-        + headers["X-BAPI-RECV-WINDOW"]
-        + body
-    )
-    return hmac.new(API_SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    return expected_signature(request.headers, body, API_SECRET)
 
 
 def test_sends_exactly_one_signed_switch_isolated_request(classic: Any, wire: Any) -> None:

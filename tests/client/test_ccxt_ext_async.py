@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from freqtrade_bybit_margin import install
 from freqtrade_bybit_margin.model import AccountType
 from freqtrade_bybit_margin.simulator import ccxt_urls
 from tests.bybit_markets import API_SECRET, async_bybit
+from tests.signing import expected_signature
 
 
 class RecordingStub(ThreadingHTTPServer):
@@ -88,10 +87,7 @@ async def test_async_variant_sends_the_same_signed_body(stub: RecordingStub) -> 
         "buyLeverage": "2.5",
         "sellLeverage": "2.5",
     }
-    signed = headers["X-BAPI-TIMESTAMP"] + headers["X-BAPI-API-KEY"]
-    signed += headers["X-BAPI-RECV-WINDOW"] + body.decode()
-    expected = hmac.new(API_SECRET.encode(), signed.encode(), hashlib.sha256).hexdigest()
-    assert headers["X-BAPI-SIGN"] == expected
+    assert headers["X-BAPI-SIGN"] == expected_signature(headers, body.decode(), API_SECRET)
 
 
 async def test_async_110026_then_110043_is_changed_false(stub: RecordingStub) -> None:

@@ -111,7 +111,7 @@ def test_schema_has_descriptions() -> None:
     ("section", "expected"),
     [
         ({"leverage": 0.5}, "bybit_margin.leverage: 0.5 (in the config) is not allowed; "
-         "allowed: a number >= 1."),
+         "allowed: a finite number from 1 to 200."),
         ({"leverage": "3"}, "bybit_margin.leverage: '3' (in the config) is not allowed; "
          "allowed: a number."),
         ({"leverage": True}, "bybit_margin.leverage: True"),
@@ -120,13 +120,13 @@ def test_schema_has_descriptions() -> None:
         ({"margin_mode": "portfolio"}, "bybit_margin.margin_mode: 'portfolio' (in the config) "
          "is not allowed; allowed: one of 'isolated', 'cross'."),
         ({"pair_leverage": {"BTC/USDT:USDT": 0}}, "bybit_margin.pair_leverage['BTC/USDT:USDT']: "
-         "0 (in the config) is not allowed; allowed: a number >= 1."),
+         "0 (in the config) is not allowed; allowed: a finite number from 1 to 200."),
         ({"pair_leverage": ["BTC/USDT:USDT"]}, "bybit_margin.pair_leverage: ['BTC/USDT:USDT'] "
          "(in the config) is not allowed; allowed: an object."),
         ({"pair_leverage": {"": 2}}, "bybit_margin.pair_leverage: '' (in the config) is not "
          "allowed; allowed: a non-empty pair name or regular expression."),
-        ({"pair_leverage": {"ETH/(USDT": 2}}, "bybit_margin.pair_leverage: key 'ETH/(USDT' is "
-         "not a valid regular expression"),
+        ({"pair_leverage": {"ETH/(USDT": 2}}, "bybit_margin.pair_leverage: key 'ETH/(USDT' (in "
+         "the config) is not a valid regular expression"),
         (["leverage", 3], "bybit_margin: ['leverage', 3] (in the config) is not allowed; "
          "allowed: an object."),
     ],
@@ -200,8 +200,22 @@ def test_margin_mode_must_equal_freqtrades_and_says_why() -> None:
 
 
 def test_margin_mode_defaults_to_freqtrades() -> None:
-    assert load_settings(conf(margin_mode="cross")).margin_mode is MarginMode.CROSS
+    assert load_settings(conf()).margin_mode is MarginMode.ISOLATED
     assert load_settings(conf({"margin_mode": "isolated"})).margin_mode is MarginMode.ISOLATED
+
+
+@pytest.mark.parametrize("section", [None, {"leverage": 2}, {"margin_mode": "cross"}])
+def test_freqtrades_cross_is_refused_with_freqtrades_reason(section: Any) -> None:
+    """freqtrade trades only isolated futures on Bybit: a plan for cross would be a lie, and
+    apply would switch a unified account to cross for a bot that cannot start."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(conf(section, margin_mode="cross"))
+    message = str(err.value)
+    assert message.startswith(
+        "margin_mode: 'cross' (freqtrade's top-level setting) is not usable with a bybit_margin "
+        "section; allowed: 'isolated'."
+    )
+    assert "Freqtrade does not support 'cross' 'futures' on Bybit." in message
 
 
 @pytest.mark.parametrize(
@@ -287,9 +301,9 @@ def test_enabled_must_be_a_boolean() -> None:
         load_settings(conf({"enabled": "no"}))
 
 
-def test_verify_interval_is_a_number_of_seconds_of_at_least_one() -> None:
+def test_verify_interval_is_a_number_of_seconds_from_one_to_a_day() -> None:
     assert load_settings(conf({"verify_interval": 30})).verify_interval == 30.0
-    with pytest.raises(ConfigError, match=r"verify_interval: 0 .*a number >= 1"):
+    with pytest.raises(ConfigError, match=r"verify_interval: 0 .*a finite number from 1 to 86400"):
         load_settings(conf({"verify_interval": 0}))
 
 
@@ -309,17 +323,18 @@ MARKETS = [*WHITELIST, "SOL/USDT:USDT", "BTC/USDT", "ETH/USDT"]
 
 
 def test_spot_notation_is_an_error_naming_the_futures_pair() -> None:
-    settings = load_settings(conf({"pair_leverage": {"BTC/USDT": 7}}))
+    """Found without markets: a key without ':SETTLE' can match no futures pair."""
     with pytest.raises(ConfigError) as err:
-        check_pair_keys(settings, WHITELIST, MARKETS)
+        load_settings(conf({"pair_leverage": {"BTC/USDT": 7}}))
     assert str(err.value).startswith(
-        "bybit_margin.pair_leverage: key 'BTC/USDT' matches no pair; did you mean 'BTC/USDT:USDT'?"
+        "bybit_margin.pair_leverage (in the config): key 'BTC/USDT' matches no pair; did you "
+        "mean 'BTC/USDT:USDT'? (spot notation"
     )
 
 
-def test_a_typo_is_an_error_with_did_you_mean() -> None:
-    settings = load_settings(conf({"pair_leverage": {"ETH/USDT:USTD": 7}}))
-    with pytest.raises(ConfigError, match="did you mean 'ETH/USDT:USDT'"):
+def test_a_typo_of_a_market_is_an_error_with_did_you_mean() -> None:
+    settings = load_settings(conf({"pair_leverage": {"ETH/USDT:USDT": 7, "BTCC/USDT:USDT": 3}}))
+    with pytest.raises(ConfigError, match="key 'BTCC/USDT:USDT' matches no pair; did you mean "):
         check_pair_keys(settings, WHITELIST, MARKETS)
 
 

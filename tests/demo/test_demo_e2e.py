@@ -11,6 +11,8 @@ from freqtrade_bybit_margin.demo.sample import CONFIG, STRATEGY_FILES, install_s
 
 pytestmark = pytest.mark.e2e
 
+IMPORT_ERROR = "synthetic: freqtrade cannot start without scipy"
+
 FAILING_HOOK = """
 
     def bot_start(self, **kwargs: Any) -> None:
@@ -63,3 +65,22 @@ def test_demo_fails_when_the_plugin_logs_an_error(
     kept = next(line for line in out.splitlines() if line.startswith("Run folder kept: "))
     folder = Path(kept.removeprefix("Run folder kept: ").split(" (", 1)[0])
     assert "synthetic plugin failure" in (folder / "logs" / "freqtrade.log").read_text()
+
+
+def test_freqtrade_dying_at_import_is_explained_in_the_demos_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As freqtrade 2026.6 without scipy: the process dies importing, before its log file
+    exists; the demo prints the import error from the process's output and fails."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "rapidjson.py").write_text(f"raise ImportError({IMPORT_ERROR!r})\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))  # the bot's process only: imported at start
+
+    code = main(["demo", "--pair-count", "1", "--timeout", "60"])
+
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert f"ImportError: {IMPORT_ERROR}" in out
+    assert "freqtrade exited by itself" in out
+    assert "(logs: logs/stdout.log)" in out

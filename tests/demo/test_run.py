@@ -30,6 +30,7 @@ def fake_bot(workdir: Path, log: str) -> Callable[..., BotRun]:
             journal.switch(symbol, leverage)
         for symbol in ("BTCUSDT", "ETHUSDT"):
             journal.entry_order(symbol)
+            sim.open_position(symbol, side="Buy", size="0.01")
         return journal.run(pairs, log, workdir)
 
     return run_bot
@@ -51,13 +52,15 @@ def test_demo_verdict_and_run_folder(
     out = capsys.readouterr().out
     assert "Simulated Bybit (classic) + freqtrade LIVE with 2 pairs; up to 75 s ..." in out
     if code == 0:
-        assert "OK: 2 traded pair(s), every one prepared before its first order." in out
+        assert (
+            "OK: 2 traded pair(s), 2 holding a position, every one prepared before its first" in out
+        )
         assert not workdir.exists()
     else:
         assert "FAILED:" in out
         assert "plugin ERROR freqtrade_bybit_margin.strategy: Bybit margin: preparing" in out
         assert workdir.is_dir()  # a failed demo keeps its logs ...
-        assert f"Run folder kept: {workdir}" in out  # ... and says where they are
+        assert f"Run folder kept: {workdir} (freqtrade wrote no log)" in out  # ... says where
 
 
 def test_demo_with_a_user_data_folder_without_config(

@@ -71,7 +71,7 @@ def _traded_run(log: str) -> tuple[BotRun, list[PairTimeline]]:
     journal.switch("BTCUSDT", "5")
     journal.entry_order("BTCUSDT")
     run = journal.run([BTC.target.pair], log)
-    return run, timeline(run, [BTC], {})
+    return run, timeline(run, [BTC], {"BTCUSDT": "Buy 0.008 @ 5x"})
 
 
 def test_a_clean_run_is_ok() -> None:
@@ -103,8 +103,24 @@ def test_no_trade_a_late_pair_a_bad_signature_and_a_leak_are_each_said() -> None
     bad = journal.entries[0].__class__(**{**journal.entries[0].to_dict(), "signature_ok": False})
     journal.entries[0] = bad
     run = journal.run([BTC.target.pair])
-    verdict = judge(run, timeline(run, [BTC], {}), SECRET)
+    verdict = judge(run, timeline(run, [BTC], {"BTCUSDT": "Buy 1 @ 3x"}), SECRET)
     assert verdict.problems == (
         "traded before it was prepared: BTC/USDT:USDT",
         "1 request(s) with a bad signature",
+    )
+
+
+def test_a_run_where_no_position_opened_fails() -> None:
+    """A strategy whose orders never fill ran to its time limit: not a demonstration."""
+    run, _ = _traded_run("")
+    verdict = judge(run, timeline(run, [BTC], {}), SECRET)
+    assert verdict.problems == ("no position opened: orders were placed, none filled",)
+
+
+def test_freqtrade_exiting_by_itself_fails_the_run() -> None:
+    run, rows = _traded_run("")
+    run.stopped, run.exit_code = False, 2
+    verdict = judge(run, rows, SECRET)
+    assert verdict.problems == (
+        "freqtrade exited by itself (exit code 2) before the demo stopped it",
     )

@@ -1,8 +1,6 @@
-"""Helpers for the simulator tests: a controllable clock, an independent request signer, and
-short callers of the backend's operations."""
+"""Helpers for the simulator tests: a controllable clock, the tests' independent request
+signer (:mod:`tests.signing`), and short callers of the backend's operations."""
 
-import hashlib
-import hmac
 import json
 from decimal import Decimal
 from typing import Any
@@ -11,13 +9,12 @@ from urllib.parse import urlencode
 import pytest
 
 from freqtrade_bybit_margin.simulator import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
     BybitSimulator,
     SimResponse,
     SimulatorApiError,
 )
 from freqtrade_bybit_margin.simulator.backend import AccountBackend
+from tests.signing import signed_headers
 
 
 T0 = 1_790_000_000_000
@@ -36,27 +33,6 @@ class FakeClock:
 
     def advance(self, ms: int) -> None:
         self.now += ms
-
-
-def signed_headers(
-    payload: str,
-    ts: int,
-    *,
-    key: str = DEFAULT_API_KEY,
-    secret: str = DEFAULT_API_SECRET,
-    recv_window: str | None = "5000",
-) -> dict[str, str]:
-    """X-BAPI-* headers signed independently of the simulator's code."""
-    origin = f"{ts}{key}{recv_window or ''}{payload}"
-    headers = {
-        "X-BAPI-API-KEY": key,
-        "X-BAPI-TIMESTAMP": str(ts),
-        "X-BAPI-SIGN": hmac.new(secret.encode(), origin.encode(), hashlib.sha256).hexdigest(),
-        "Content-Type": "application/json",
-    }
-    if recv_window is not None:
-        headers["X-BAPI-RECV-WINDOW"] = recv_window
-    return headers
 
 
 def get(

@@ -49,3 +49,11 @@ class PlainTestStrategy(AlwaysLong):
 
     def leverage(self, pair: str, *args: Any, **kwargs: Any) -> float:
         return 3.0
+
+
+class OverridingStrategy(MarginTestStrategy):
+    """Overrides ``leverage()`` the way the README allows: entries tagged ``low`` at 2x."""
+
+    def leverage(self, pair: str, *args: Any, **kwargs: Any) -> float:
+        configured = super().leverage(pair, *args, **kwargs)
+        return 2.0 if kwargs.get("entry_tag") == "low" else configured
