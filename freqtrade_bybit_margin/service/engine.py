@@ -19,7 +19,15 @@ from freqtrade_bybit_margin.client.account import account_type
 from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.client.rest import HeaderTap
 from freqtrade_bybit_margin.markets import Contract, contract_of, mechanism_for
-from freqtrade_bybit_margin.model import AccountType, Mechanism, PairResult, PairTarget
+from freqtrade_bybit_margin.model import (
+    AccountType,
+    Failure,
+    FailureKind,
+    Mechanism,
+    Outcome,
+    PairResult,
+    PairTarget,
+)
 from freqtrade_bybit_margin.service.account_mode import AccountModeStep
 from freqtrade_bybit_margin.service.calls import Caller, RetryPolicy
 from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention, Contest
@@ -148,6 +156,28 @@ class Engine:
         state = state_of(item.contract, item.mechanism, row, 0, mode)
         self._surveyor.observed(item.contract, state)
         return state
+
+    def check(self, target: PairTarget, own_position: bool) -> PairResult:
+        """The entry proof's requests: one round trip of reads (:meth:`read_now`), then the
+        writes of what differs; a setting another client contests is not read or written."""
+        try:
+            item = self.locate(target)
+        except ccxt.BaseError as error:
+            return self.outcomes.failed(target, Mechanism.SWITCH_ISOLATED, classify(error))
+        contest = self.contention.blocks(item.pair, self._clock())
+        if contest is None and item.mechanism is Mechanism.ACCOUNT_MODE:
+            contest = self.contention.blocks(ACCOUNT, self._clock())
+        if contest is not None:
+            failure = Failure(FailureKind.CONTESTED, contest.reason)
+            return self.outcomes.failed(target, item.mechanism, failure)
+        try:
+            state = self.read_now(item)
+        except ccxt.BaseError as error:
+            return self.outcomes.failed(target, item.mechanism, classify(error))
+        if at_target(target, state):
+            return self.outcomes.result(item, Outcome.UNCHANGED, True)
+        read = {item.contract.market_id: state} if state is not None else None
+        return self.prepare([item], None, None, own_position=own_position, read=read)[target.pair]
 
     def account_plan(self, located: Sequence[Located], survey: Survey) -> AccountModePlan | None:
         modes = [i.target.margin_mode for i in located if i.mechanism is Mechanism.ACCOUNT_MODE]

@@ -42,22 +42,16 @@ from freqtrade_bybit_margin.service.memory import Backoff, Memory
 from freqtrade_bybit_margin.service.pacing import Pacer
 from freqtrade_bybit_margin.service.planning import (
     AccountStatus,
-    Action,
     Located,
-    PairPlan,
     Plan,
     at_target,
-    decide,
 )
-from freqtrade_bybit_margin.service.survey import Survey
+from freqtrade_bybit_margin.service.views import Views
 
 
 __all__ = ["Maintenance", "MarginService", "Mismatch", "Progress", "RetryPolicy"]
 
 logger = logging.getLogger(__name__)
-
-#: Seconds a plan's reads stand in for ``prepare``'s own (``apply`` right after ``plan``).
-PLAN_REUSE_S = 5.0
 
 
 class MarginService:
@@ -108,6 +102,7 @@ class MarginService:
             on_pause=on_pause,
         )
         self._memory = Memory(backoff or Backoff(), lambda: self._engine.paused_until)
+        self._views = Views(self._engine, clock)
         self._work = threading.RLock()
 
     # -- account ----------------------------------------------------------------------------
@@ -150,12 +145,13 @@ class MarginService:
 
         Per-pair failures become FAILED results (retried later by :meth:`maintain`).
         :param plan: a :meth:`plan` of these targets: its reads are reused when it is at most
-            :data:`PLAN_REUSE_S` old; older, only the pairs it would write are read again
+            :data:`~freqtrade_bybit_margin.service.views.PLAN_REUSE_S` old; older, only the
+            pairs it would write are read again
         """
         with self._work:
             unique = list({target.pair: target for target in targets}.values())
             located, results = self._engine.locate_all(unique)
-            survey = self._reused(plan, located) if plan is not None else None
+            survey = self._views.reused(plan, located) if plan is not None else None
             results.update(self._engine.prepare(located, survey, progress))
             self._memory.record(results.values())
             return [results[target.pair] for target in unique]
@@ -186,7 +182,7 @@ class MarginService:
         ):
             return last  # its last failure is backing off
         with self._work:
-            return self._read_then_prepare(target, own_position)
+            return self._remember(self._engine.check(target, own_position))
 
     def maintain(
         self,
@@ -210,22 +206,8 @@ class MarginService:
         held = dict(held or {})
         targets = [held.get(t.pair, t) for t in targets]
         memory = self._memory
-        due = [
-            t
-            for t in targets
-            if t.pair not in held and (memory.is_new(t) or memory.retry_due(t.pair, now))
-        ]
         recheck = set(self._engine.contention.due(now))
-        stale = [
-            t
-            for t in targets
-            if t not in due
-            and (
-                memory.stale(t, now, verify_interval)
-                or (t.pair in held and memory.older_than(t.pair, now, verify_interval))
-                or t.pair in recheck
-            )
-        ]
+        due, stale = memory.due(targets, now, verify_interval, held=held, recheck=recheck)
         if ACCOUNT in recheck and not stale and targets:
             stale = [targets[0]]  # any read of an account-mode pair reads the account's mode
         done = Maintenance()
@@ -287,75 +269,17 @@ class MarginService:
         self, targets: Sequence[PairTarget], progress: Progress | None = None
     ) -> AccountStatus:
         """Account type, account margin mode and each pair's current settings. Read-only."""
-        located = [self._engine.locate(target) for target in targets]
-        survey = self._engine.survey(located)
-        states = self._engine.states(located, survey, progress)
-        return self._engine.status_of(located, survey, states)
+        return self._views.status(targets, progress)
 
     def plan(self, targets: Sequence[PairTarget], progress: Progress | None = None) -> Plan:
         """What :meth:`prepare` would do, from the exchange's current answers. Read-only."""
-        located = [self._engine.locate(target) for target in targets]
-        survey = self._engine.survey(located)
-        account = self._engine.account_plan(located, survey)
-        states = self._engine.states(located, survey, progress)
-        survey.at = self._clock()  # the reads are as fresh as the last of them
-        pairs = [
-            PairPlan(
-                i.target, i.mechanism, state, (d := decide(i, state, account)).action, d.reason
-            )
-            for i, state in zip(located, states, strict=True)
-        ]
-        return Plan(self._engine.status_of(located, survey, states), pairs, account, survey)
+        return self._views.plan(targets, progress)
 
     # -- internals --------------------------------------------------------------------------
-
-    def _read_then_prepare(self, target: PairTarget, own_position: bool) -> PairResult:
-        """:meth:`ensure`'s requests: one round trip of reads, then writes if anything differs."""
-        engine = self._engine
-        try:
-            item = engine.locate(target)
-        except ccxt.BaseError as error:
-            failed = engine.outcomes.failed(target, Mechanism.SWITCH_ISOLATED, classify(error))
-            return self._remember(failed)
-        contest = engine.contention.blocks(item.pair, self._clock())
-        if contest is None and item.mechanism is Mechanism.ACCOUNT_MODE:
-            contest = engine.contention.blocks(ACCOUNT, self._clock())
-        if contest is not None:
-            failure = Failure(FailureKind.CONTESTED, contest.reason)
-            return self._remember(engine.outcomes.failed(target, item.mechanism, failure))
-        try:
-            state = engine.read_now(item)
-        except ccxt.BaseError as error:
-            return self._remember(engine.outcomes.failed(target, item.mechanism, classify(error)))
-        if at_target(target, state):
-            return self._remember(engine.outcomes.result(item, Outcome.UNCHANGED, True))
-        read = {item.contract.market_id: state} if state is not None else None
-        results = engine.prepare([item], None, None, own_position=own_position, read=read)
-        return self._remember(results[target.pair])
 
     def _remember(self, result: PairResult) -> PairResult:
         self._memory.record([result])
         return result
-
-    def _reused(self, plan: Plan, located: Sequence[Located]) -> Survey | None:
-        """The plan's reads while fresh; else a new bulk survey with the plan's reads of the
-        pairs it would not write (the others are read again)."""
-        old = plan.survey
-        if old is None:
-            return None
-        if self._clock() - old.at <= PLAN_REUSE_S:
-            return old
-        keep = {
-            item.contract.market_id
-            for item, planned in zip(located, plan.pairs, strict=False)
-            if planned.target == item.target and planned.action is Action.NONE
-        }
-        try:
-            fresh = self._engine.survey(located)
-        except ccxt.BaseError:
-            return None  # the pass reads again, and reports what fails
-        fresh.known.update({key: state for key, state in old.known.items() if key in keep})
-        return fresh
 
     def _mismatch(self, item: Located, state: Any) -> Mismatch:
         """An open trade off its settings: remembered as not confirmed (retried as soon as the

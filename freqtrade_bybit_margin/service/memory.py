@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from freqtrade_bybit_margin.model import PairResult, PairTarget
@@ -87,6 +87,41 @@ class Memory:
             return (
                 result is not None and not result.confirmed and now >= self._retry_at.get(pair, 0.0)
             )
+
+    def due(
+        self,
+        targets: Sequence[PairTarget],
+        now: float,
+        verify_interval: float,
+        *,
+        held: Collection[str],
+        recheck: Collection[str],
+    ) -> tuple[list[PairTarget], list[PairTarget]]:
+        """
+        What one slice of background work does: the targets to prepare (never prepared for
+        this target, or their retry came; never a pair held by an open trade) and those to read
+        again (confirmed longer ago than ``verify_interval``, held pairs read that long ago,
+        pairs whose contest is to be looked at again).
+
+        :param held: pairs of open trades
+        :param recheck: pairs (or ``ACCOUNT``) whose contest is due for a look
+        """
+        prepare = [
+            t
+            for t in targets
+            if t.pair not in held and (self.is_new(t) or self.retry_due(t.pair, now))
+        ]
+        reread = [
+            t
+            for t in targets
+            if t not in prepare
+            and (
+                self.stale(t, now, verify_interval)
+                or (t.pair in held and self.older_than(t.pair, now, verify_interval))
+                or t.pair in recheck
+            )
+        ]
+        return prepare, reread
 
     def stale(self, target: PairTarget, now: float, max_age: float) -> bool:
         """Confirmed at ``target``, but longer ago than ``max_age``."""

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from freqtrade_bybit_margin.constants import Endpoint
 from freqtrade_bybit_margin.model import MarginMode, PairTarget
-from freqtrade_bybit_margin.service.margin_service import PLAN_REUSE_S
+from freqtrade_bybit_margin.service.views import PLAN_REUSE_S
 from freqtrade_bybit_margin.simulator import BybitSimulator
 from tests.clock import FakeClock
 from tests.sim_clients import sim_client, sim_service
