@@ -94,6 +94,25 @@ class RetCode(IntEnum):
     switching margin mode"."""
 
 
+class PositionIdx(IntEnum):
+    """``positionIdx`` of a position row or an order.
+    https://bybit-exchange.github.io/docs/v5/enum#positionidx"""
+
+    ONE_WAY = 0
+    BUY_SIDE = 1
+    """Hedge mode, the Buy side."""
+    SELL_SIDE = 2
+    """Hedge mode, the Sell side."""
+
+
+class PositionMode(IntEnum):
+    """``mode`` of ``POST /v5/position/switch-mode``: "0: Merged Single. 3: Both Sides".
+    https://bybit-exchange.github.io/docs/v5/position/position-mode"""
+
+    ONE_WAY = 0
+    HEDGE = 3
+
+
 class UnifiedMarginStatus(IntEnum):
     """``unifiedMarginStatus`` of ``GET /v5/account/info``."""
 

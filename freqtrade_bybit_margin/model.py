@@ -125,12 +125,15 @@ class Failure:
     :param reason: one line for logs and tables, never containing credentials
     :param code: Bybit's retCode, if Bybit answered one
     :param exception: the ccxt exception class behind it, for display (``--json`` ``error``)
+    :param max_leverage: Bybit's maximum leverage for the symbol, as its 110013 answer names it
+        (``gt maxLeverage [2500]``: 25); None when the answer names none
     """
 
     kind: FailureKind
     reason: str
     code: int | None = None
     exception: str | None = None
+    max_leverage: Decimal | None = None
 
     @property
     def retryable(self) -> bool:
@@ -160,6 +163,8 @@ class PairResult:
     :param failure: what failed, if anything.
     :param requests: private write requests this pair cost.
     :param at: unix time (seconds) Bybit's answer or read confirming it arrived.
+    :param clamped_from: the leverage asked for, when ``over_max: clamp`` brought the pair to
+        Bybit's lower maximum instead (``target`` holds that maximum)
     """
 
     target: PairTarget
@@ -170,6 +175,7 @@ class PairResult:
     failure: Failure | None = None
     requests: int = 0
     at: float = 0.0
+    clamped_from: Decimal | None = None
 
     @property
     def pair(self) -> str:

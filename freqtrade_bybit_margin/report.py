@@ -16,6 +16,7 @@ from freqtrade_bybit_margin.model import PairResult, PairTarget
 __all__ = [
     "HEADER",
     "fmt_leverage",
+    "mode_cell",
     "plan_row",
     "plan_table",
     "result_line",
@@ -37,6 +38,12 @@ def result_row(result: PairResult) -> tuple[str, str, str, str, str]:
         fmt_leverage(result.target.leverage),
         f"{outcome}: {result.reason}" if result.reason else outcome,
     )
+
+
+def mode_cell(text: str, hedge: bool) -> str:
+    """A pair's current mode (``"isolated 5x"``) as a cell, naming hedge mode where the symbol
+    is in it (freqtrade's orders are one-way; one-way is not said): ``"isolated 5x (hedge)"``."""
+    return f"{text} (hedge)" if hedge else text
 
 
 def plan_row(

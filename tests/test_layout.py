@@ -4,6 +4,7 @@ internals reached from one module only."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -44,10 +45,27 @@ def part_of(module: str) -> str:
     return {"__main__": "main"}.get(name, name)
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """``path``'s syntax tree, parsed once per process.
+
+    Some CPython releases (3.11.7 among them) may raise ``SystemError: AST constructor
+    recursion depth mismatch`` when another thread builds syntax trees at the same moment
+    (python/cpython#106905): parsed again then.
+    """
+    for attempt in range(3):
+        try:
+            return ast.parse(path.read_text())
+        except SystemError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def imports(path: Path) -> set[str]:
     """Every ``freqtrade_bybit_margin...`` module ``path`` imports, at any depth."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
         elif isinstance(node, ast.Import):
@@ -71,14 +89,14 @@ def test_dependencies_run_one_way(path: Path) -> None:
 
 
 #: freqtrade's private attributes the plugin uses (the bot's Exchange, its ccxt client, the
-#: per-order margin calls).
-FREQTRADE_PRIVATE = {"_exchange", "_api", "_lev_prep"}
+#: per-order margin calls, the leverage-tier cache).
+FREQTRADE_PRIVATE = {"_exchange", "_api", "_lev_prep", "_leverage_tiers"}
 
 
 def reaches_in(path: Path) -> bool:
     """Code (not prose) in ``path`` that touches one of :data:`FREQTRADE_PRIVATE` on another
     object: ``x._api``, ``getattr(x, "_api")`` (a module's own ``self._exchange`` is its own)."""
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parsed(path)):
         own = isinstance(node, ast.Attribute) and _is_self(node.value)
         if isinstance(node, ast.Attribute) and node.attr in FREQTRADE_PRIVATE and not own:
             return True

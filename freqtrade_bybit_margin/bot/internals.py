@@ -14,7 +14,11 @@ checked against freqtrade 2025.10 to 2026.9 (``.ci/run`` runs both ends;
   before each order, wrapped on the bot's INSTANCE (never freqtrade's class), only where it has
   the signature checked here;
 - the strategy class's callbacks: whether each reaches the mixin's (a subclass that does not
-  call ``super()``).
+  call ``super()``);
+- ``Exchange._leverage_tiers`` (pair -> tiers, each parsed by the public
+  ``Exchange.parse_leverage_tier(tier)``): the leverage-tier cache ``get_max_leverage`` reads,
+  filled for pairs freqtrade got no tiers for (``fill_tiers``), only where it is a dict and the
+  parser takes one tier.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ __all__ = [
     "OrderPrep",
     "bot_client",
     "bypassed_hooks",
+    "fill_leverage_tiers",
+    "lacks_tiers",
     "wrap_lev_prep",
 ]
 
@@ -44,6 +50,10 @@ _LEV_PREP_PARAMS = ("pair", "leverage", "side", "accept_fail")
 NO_CLIENT = (
     "freqtrade's exchange has no sync ccxt client (dp._exchange._api); this freqtrade version "
     "is not supported"
+)
+TIER_CACHE_UNKNOWN = (
+    "freqtrade's leverage-tier cache (Exchange._leverage_tiers, filled with "
+    "Exchange.parse_leverage_tier) is not the one this plugin knows in this freqtrade version"
 )
 LEV_PREP_UNKNOWN = (
     "Bybit margin: freqtrade's Exchange._lev_prep is not the one this plugin knows; it is left "
@@ -178,3 +188,43 @@ def _hook_blocker(cls: type, mixin: type, hook: str) -> type | None:
         if code is not None and not {"super", mixin.__name__} & set(code.co_names):
             return klass
     return None
+
+
+def lacks_tiers(exchange: Any, pair: str) -> bool:
+    """
+    freqtrade would trade ``pair`` at 1x whatever the strategy says: its public
+    ``get_max_leverage`` answers 1.0 (a pair without leverage tiers) for the smallest stake.
+
+    :param exchange: freqtrade's ``Exchange`` (futures)
+    """
+    try:
+        return float(exchange.get_max_leverage(pair, 0.0)) <= 1.0
+    except Exception:  # freqtrade raises for pairs it cannot trade: not ours to judge
+        return False
+
+
+def fill_leverage_tiers(exchange: Any, pair: str, tiers: list[dict[str, Any]]) -> bool:
+    """
+    Put ccxt's leverage tiers of ``pair`` (``fetch_market_leverage_tiers``) into freqtrade's
+    tier cache, parsed by freqtrade itself, as its own ``fill_leverage_tiers`` does for every
+    pair at startup (freqtrade never empties the cache: a market reload keeps the entry).
+
+    :param exchange: freqtrade's ``Exchange``
+    :param tiers: ccxt's tier structures, lowest tier first
+    :return: False when this freqtrade has no such cache (see :data:`TIER_CACHE_UNKNOWN`)
+    """
+    cache: Any = getattr(exchange, "_leverage_tiers", None)
+    parse: Any = getattr(exchange, "parse_leverage_tier", None)
+    if not isinstance(cache, dict) or not _takes_one(parse, "tier"):
+        return False
+    cache[pair] = [parse(tier) for tier in tiers]
+    return True
+
+
+def _takes_one(func: Any, name: str) -> bool:
+    """``func`` is a bound method taking exactly one parameter, named ``name``."""
+    try:
+        names = tuple(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return False
+    return names == (name,)

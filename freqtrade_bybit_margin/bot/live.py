@@ -16,10 +16,7 @@ of an open trade never is, but it is not sent on memory alone either.
 from __future__ import annotations
 
 import logging
-import math
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,12 +24,12 @@ from freqtrade.exceptions import DependencyException, OperationalException
 
 from freqtrade_bybit_margin.bot.gate import EntryGate, LogOnce, Verdict
 from freqtrade_bybit_margin.bot.internals import BotClient, OrderPrep
-from freqtrade_bybit_margin.config import MarginSettings, OnFailure
+from freqtrade_bybit_margin.bot.telling import Teller, clamp_verdict
+from freqtrade_bybit_margin.config import MarginSettings, OnFailure, OverMax
 from freqtrade_bybit_margin.markets import finite_decimal, fmt_leverage
-from freqtrade_bybit_margin.model import FailureKind, Outcome, PairResult, PairTarget
+from freqtrade_bybit_margin.model import Outcome, PairResult, PairTarget
 from freqtrade_bybit_margin.report import result_line, summary_table
-from freqtrade_bybit_margin.service import Maintenance, MarginService, Mismatch, RetryPolicy
-from freqtrade_bybit_margin.service.contention import ACCOUNT, Contest
+from freqtrade_bybit_margin.service import Maintenance, MarginService, RetryPolicy
 
 
 __all__ = ["EntryRefused", "LiveController", "open_trades"]
@@ -47,12 +44,6 @@ LEV_PREP_GUARDED = (
 DEFERRED = (
     "it was changed outside the bot and is set back just now; this entry waits for the next "
     "check, so that a client that changes it again is seen first"
-)
-#: How long a contest explains the refusals that follow from it (said at INFO meanwhile).
-EXPLAINED_S = 3600.0
-SHARED_UID = (
-    "Bots on one Bybit UID share one position per symbol (one-way mode): give each bot its own "
-    "sub-account."
 )
 
 
@@ -95,31 +86,34 @@ class LiveController:
         retry: RetryPolicy,
     ) -> None:
         self.settings = settings
+        self.teller = Teller(notify, say)
         self.service = MarginService(
             client.api,
             retry=retry,
             tap=client.tap,
-            on_account_change=self._account_change,
+            on_account_change=self.teller.account_change,
             contention_window=3 * settings.verify_interval,
-            on_contest=self._contested,
-            on_pause=self._paused,
+            on_contest=self.teller.contested,
+            on_pause=self.teller.paused,
+            clamp_over_max=settings.over_max is OverMax.CLAMP,
+            on_clamp=lambda clamp: self.teller.tell(clamp_verdict(clamp)),
         )
         self.gate = EntryGate(settings.on_failure)
         self._notify = notify
         self._say = say
         self._pinned: dict[str, Decimal] = {}
         """Leverage of the last entry, where ``max_leverage`` capped it below the target."""
-        self._confirmed: set[str] = set()
-        self._told: dict[str, float] = {}
-        """When the user was told that another client contests a pair (or the account)."""
 
     def targets(self, pairs: Sequence[str]) -> list[PairTarget]:
-        """The targets of ``pairs`` (at the leverage their last entry used, if it was capped)."""
-        mode = self.settings.margin_mode
-        return [
-            PairTarget(pair, mode, self._pinned.get(pair, self.settings.leverage_for(pair)))
-            for pair in pairs
-        ]
+        """The targets of ``pairs`` (at the leverage their last entry used, if it was capped;
+        at most Bybit's lower maximum under ``over_max: clamp``)."""
+        mode, allowed = self.settings.margin_mode, self.service.over_max.allowed
+        leverage = self.settings.leverage_for
+        return [allowed(PairTarget(p, mode, self._pinned.get(p, leverage(p)))) for p in pairs]
+
+    def leverage_for(self, pair: str) -> Decimal:
+        """The configured leverage; Bybit's lower maximum under ``over_max: clamp``."""
+        return self.service.over_max.allowed(self.settings.target_for(pair)).leverage
 
     def prepare_all(self, targets: Sequence[PairTarget]) -> None:
         """
@@ -138,7 +132,7 @@ class LiveController:
             logger.exception(message)
             self._notify(message)
             return
-        self._confirmed = {r.pair for r in results if r.confirmed}
+        self.teller.confirmed = {r.pair for r in results if r.confirmed}
         logger.info(summary_table(self._account_label(), self.settings.on_failure, results))
         refused = [r for r in results if r.failure is not None and r.failure.kind.key_refused]
         if results and len(refused) == len(results):
@@ -171,23 +165,25 @@ class LiveController:
             held={pair: PairTarget(pair, mode, leverage) for pair, leverage in held.items()},
         )
         for result in done.changed:
-            self._report(result)
-        for result in done.drifted:
-            self._report(result, drift=True)
+            self.teller.report(result)
+        for result in done.drifted:  # a clamp to Bybit's maximum is said on its own
+            self.teller.report(result, drift=result.clamped_from is None)
         for mismatch in done.mismatches:
-            self._mismatch(mismatch)
+            self.teller.mismatch(mismatch)
 
     def check_entry(self, target: PairTarget) -> Verdict:
         """The gate: the verdict for an entry at ``target``, by the entry proof."""
-        if target.leverage == self.settings.leverage_for(target.pair):
+        if target.leverage == self.leverage_for(target.pair):
             self._pinned.pop(target.pair, None)
         else:
             self._pinned[target.pair] = target.leverage
         result, repaired = self._ensure(target, own_position=False)
         if repaired:  # the set-back was said (WARNING + RPC); this is its consequence
-            return self._quietly(self.gate.refuse(target.pair, DEFERRED))
+            return self.teller.quietly(self.gate.refuse(target.pair, DEFERRED))
+        if result.clamped_from is not None and result.target != target:  # said (WARNING + RPC)
+            return self.teller.quietly(self.gate.refuse(target.pair, result.reason))
         verdict = self.gate.judge(target, result)
-        return self._quietly(verdict) if self._explained(target.pair) else verdict
+        return self.teller.quietly(verdict) if self.teller.explained(target.pair) else verdict
 
     def before_order(self, prep: OrderPrep) -> Any:
         """
@@ -220,7 +216,7 @@ class LiveController:
             )
             return prep.run()
         verdict = self.gate.judge(target, result)
-        self._tell(verdict)
+        self.teller.tell(verdict)
         raise EntryRefused(verdict.message)
 
     def _ensure(self, target: PairTarget, *, own_position: bool) -> tuple[PairResult, bool]:
@@ -238,12 +234,12 @@ class LiveController:
             and result.outcome is Outcome.CHANGED
         )
         if repaired:
-            self._report(result, drift=True)
+            self.teller.report(result, drift=True)
         elif before is None or (before.confirmed, before.target) != (
             result.confirmed,
             result.target,
         ):
-            self._report(result)
+            self.teller.report(result)
         return result, repaired
 
     def _account_label(self) -> str:
@@ -251,76 +247,3 @@ class LiveController:
             return self.service.account_type.label
         except Exception:  # the summary must not fail on a probe error
             return "unknown account"
-
-    def _explained(self, pair: str) -> bool:
-        """The user was told within the hour that another client contests ``pair`` (or the
-        account's mode): what follows from it (refusals, a position that is not ours) is said
-        at INFO only."""
-        now = time.time()
-        return any(now - self._told.get(key, -math.inf) < EXPLAINED_S for key in (pair, ACCOUNT))
-
-    @staticmethod
-    def _quietly(verdict: Verdict) -> Verdict:
-        return replace(verdict, level=logging.INFO, notify=False)
-
-    def _tell(self, verdict: Verdict) -> None:
-        said = verdict.message and self._say(verdict.key, verdict.level, verdict.message)
-        if said and verdict.notify:
-            self._notify(verdict.message)
-
-    def _report(self, result: PairResult, *, drift: bool = False) -> None:
-        """Log a changed result; drift and new failures also go through RPC."""
-        was = result.pair in self._confirmed
-        line = result_line(result)
-        if result.confirmed:
-            self._confirmed.add(result.pair)
-            if not drift:
-                logger.info("Bybit margin: %s", line)
-                return
-            message = (
-                f"Bybit margin: {result.pair} was changed outside the bot and is set back: {line}"
-            )
-        else:
-            self._confirmed.discard(result.pair)
-            state = "no longer confirmed" if was else "not confirmed"
-            message = f"Bybit margin: {result.pair} {state}: {line}"
-            contested = result.failure is not None and result.failure.kind is FailureKind.CONTESTED
-            if contested or self._explained(result.pair):
-                self._say(("result", result.pair), logging.INFO, message)
-                return
-        if self._say(("result", result.pair), logging.WARNING, message):
-            self._notify(message)
-
-    def _mismatch(self, mismatch: Mismatch) -> None:
-        """An open trade off its recorded settings: said once (log + RPC) per value found."""
-        recorded = fmt_leverage(mismatch.recorded.leverage)
-        message = (
-            f"Bybit margin: {mismatch.pair}: {mismatch.reason}. freqtrade computes "
-            f"stake and liquidation with {recorded}. The trade's own orders set it back to "
-            f"{recorded}; no new entry on {mismatch.pair} before the trade is closed and the "
-            "pair is prepared again."
-        )
-        key = ("mismatch", f"{mismatch.pair} {mismatch.found.leverage}")
-        if self._say(key, logging.WARNING, message):
-            self._notify(message)
-
-    def _contested(self, contest: Contest) -> None:
-        """Another client keeps changing a setting back: said once (log + RPC)."""
-        scope = "every pair" if contest.key == ACCOUNT else contest.key
-        message = (
-            f"Bybit margin: {contest.reason}. This bot stops writing it and refuses entries on "
-            f"{scope} until it stays put (looked at again after growing pauses). {SHARED_UID}"
-        )
-        self._told[contest.key] = time.time()
-        if self._say(("contest", contest.key), logging.WARNING, message):
-            self._notify(message)
-
-    def _paused(self, message: str) -> None:
-        """An IP ban pauses every request (the pacer logs it once, at WARNING): RPC too."""
-        self._notify(f"Bybit margin: {message}")
-
-    def _account_change(self, message: str) -> None:
-        """The service is about to change an account-wide setting (and logs it at WARNING):
-        queued for RPC too, once per TTL."""
-        if self._say(("account", ""), logging.DEBUG, message):
-            self._notify(f"Bybit margin: {message}")

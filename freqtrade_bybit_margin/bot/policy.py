@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any
 from freqtrade.exceptions import ConfigurationError, OperationalException
 
 from freqtrade_bybit_margin.bot.gate import EntryGate, LogOnce, Verdict
+from freqtrade_bybit_margin.bot.internals import BotClient
+from freqtrade_bybit_margin.bot.tiers import TierGaps
 from freqtrade_bybit_margin.config import (
     SECTION,
     Enablement,
     MarginSettings,
     OnFailure,
+    OverMax,
     check_pair_keys,
     enablement,
     load_settings,
@@ -30,6 +33,7 @@ from freqtrade_bybit_margin.config import (
 from freqtrade_bybit_margin.errors import ConfigError
 from freqtrade_bybit_margin.markets import finite_decimal, fmt_leverage
 from freqtrade_bybit_margin.model import PairTarget
+from freqtrade_bybit_margin.service.over_max import statically_checked
 
 
 if TYPE_CHECKING:
@@ -118,6 +122,8 @@ class MixinState:
     """Leverage the mixin's ``leverage()`` returned for the coming entry, per pair."""
     leverage_failed: dict[str, str] = field(default_factory=dict)
     say: LogOnce = field(default_factory=lambda: LogOnce(logger))
+    tiers: TierGaps | None = None
+    """Pairs freqtrade has no leverage tiers for (live): refused, or filled (``fill_tiers``)."""
 
     def check_pairs(
         self,
@@ -135,6 +141,8 @@ class MixinState:
         if tuple(pairs) == self.whitelist and not startup:
             return
         self.whitelist = tuple(pairs)
+        if self.tiers is not None:
+            self.tiers.check(pairs)
         try:
             warnings = check_pair_keys(settings, pairs, markets)
         except ConfigError as err:
@@ -145,6 +153,24 @@ class MixinState:
         for line in warnings:
             key = line.partition(" matches ")[0]  # "bybit_margin.pair_leverage: key 'X'"
             self.say(("pair-key", key), logging.WARNING, f"Bybit margin: {line}")
+
+    def limit_checked(self, pairs: Sequence[str], markets: Mapping[str, Any]) -> list[str]:
+        """The pairs whose leverage the startup check judges against their market's filter
+        (under ``over_max: clamp`` a pair above its market's maximum is set to it instead)."""
+        settings = self.settings
+        if settings is None:
+            return list(pairs)
+        clamp = settings.over_max is OverMax.CLAMP
+        return statically_checked(map(settings.target_for, pairs), markets, clamp=clamp)
+
+    def watch_tiers(
+        self, client: BotClient, notify: Callable[[str], None], pairs: Sequence[str]
+    ) -> None:
+        """Live: the pairs freqtrade has no leverage tiers for, refused or filled
+        (``fill_tiers``); checked now and whenever the whitelist changes."""
+        if self.settings is not None and self.live is not None:
+            self.tiers = TierGaps(self.settings, client, self.live.service, notify, self.say)
+            self.tiers.check(pairs)
 
     def fail_closed(self, problem: str, live: bool, notify: Callable[[str], None]) -> None:
         """The plugin cannot work here: one ERROR line; live, every entry is refused."""
@@ -165,8 +191,11 @@ class MixinState:
         if pair in self.leverage_failed:
             return live.gate.refuse(pair, f"leverage() failed ({self.leverage_failed[pair]})")
         leverage = self.leverage_used.pop(pair, None)
+        gap = self.tiers.verdict(pair) if self.tiers is not None else None
+        if gap is not None:
+            return gap
         if leverage is None:
-            leverage = live.settings.leverage_for(pair)
+            leverage = live.leverage_for(pair)
             self.say(
                 ("no-leverage", pair),
                 logging.INFO,
@@ -179,10 +208,11 @@ class MixinState:
 
     def entry_leverage(self, settings: MarginSettings, pair: str, max_leverage: float) -> float:
         """The configured leverage of ``pair`` capped by ``max_leverage``, kept for the gate."""
-        wanted = settings.leverage_for(pair)
+        live = self.live
+        wanted = live.leverage_for(pair) if live is not None else settings.leverage_for(pair)
         cap = finite_decimal(max_leverage) or Decimal(1)
         used = min(wanted, cap)
-        if used < wanted:
+        if used < wanted and not (self.tiers is not None and self.tiers.refused(pair)):
             self.say(
                 ("cap", pair),
                 logging.WARNING,

@@ -32,9 +32,9 @@ from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 
 from freqtrade_bybit_margin import compat, redact
-from freqtrade_bybit_margin.bot import internals
+from freqtrade_bybit_margin.bot import internals, startup
 from freqtrade_bybit_margin.bot.gate import EntryGate
-from freqtrade_bybit_margin.bot.live import LEV_PREP_GUARDED, LiveController, open_trades
+from freqtrade_bybit_margin.bot.live import open_trades
 from freqtrade_bybit_margin.bot.policy import (
     BybitMarginConfigurationError,
     BybitMarginSetupError,
@@ -44,7 +44,6 @@ from freqtrade_bybit_margin.bot.policy import (
 from freqtrade_bybit_margin.config import (
     MarginSettings,
     OnFailure,
-    check_leverage_limits,
     check_static,
 )
 from freqtrade_bybit_margin.errors import ConfigError
@@ -255,26 +254,21 @@ class BybitMarginMixin:
         if client is None:
             st.fail_closed(internals.NO_CLIENT, live, self._bbm_notify)
             return
-        # Bybit echoes the key in some errors: mask it in every log line and RPC message
-        redact.register(client.api.apiKey, client.api.secret, client.api.password)
-        redact.install_log_filter()
         pairs = self._bbm_whitelist()
-        try:
-            check_leverage_limits(settings, pairs, client.markets)
-        except ConfigError as err:
-            raise BybitMarginConfigurationError(str(err)) from err
-        st.check_pairs(settings, pairs, list(client.markets), startup=True)
+        configured = self.config.get("exchange", {}).get("pair_whitelist", [])
+        startup.check_markets(st, settings, client, pairs, configured)
         if not live:
             targets = [settings.target_for(pair) for pair in pairs]
             logger.info(plan_table(targets, runmode.value, settings.on_failure))
             return
-        st.live = LiveController(
-            settings, client, self._bbm_notify, st.say, retry=self.bybit_margin_retry
+        startup.start_live(
+            st,
+            client,
+            pairs,
+            notify=self._bbm_notify,
+            retry=self.bybit_margin_retry,
+            user_data_dir=self.config.get("user_data_dir"),
         )
-        wrapped = internals.wrap_lev_prep(client.exchange, st.live.before_order)
-        note = LEV_PREP_GUARDED if wrapped else internals.LEV_PREP_UNKNOWN
-        st.say(("lev_prep", ""), logging.INFO, note)
-        st.live.prepare_all([settings.target_for(p) for p in pairs])
 
     # -- small helpers ----------------------------------------------------------------------
 

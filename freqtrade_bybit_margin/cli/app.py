@@ -51,8 +51,9 @@ exit codes:
        margin_mode cross, no API keys, no pair to work on, a pair outside the whitelist
        (without --any-pair), freqtrade or ccxt outside the supported range
   {EXIT_EXCHANGE}    exchange error: API keys refused (10003 / 10004) or lacking a permission
-       (10005, also when apply's writes are refused for it), network error or Bybit
-       unreachable
+       (10005, also when apply's writes are refused for it; apply stops before any write
+       when Bybit says the key is read-only or lacks Contract Orders / Positions), network
+       error or Bybit unreachable
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
   {EXIT_OUTPUT_CLOSED}  stdout closed before everything was written (e.g. piped into head)
 With --json, a failure prints {{"error": {{"type", "message", "exception"}}, "exit_code"}}.

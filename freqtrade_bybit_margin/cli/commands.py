@@ -52,6 +52,7 @@ from freqtrade_bybit_margin.config import (
     SECTION,
     Enablement,
     MarginSettings,
+    OverMax,
     check_leverage_limits,
     check_pair_keys,
     check_static,
@@ -60,9 +61,11 @@ from freqtrade_bybit_margin.config import (
 )
 from freqtrade_bybit_margin.console import emit, make_console
 from freqtrade_bybit_margin.errors import ConfigError
+from freqtrade_bybit_margin.markets import fmt_leverage
 from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
 from freqtrade_bybit_margin.redact import register, scrub
 from freqtrade_bybit_margin.service import MarginService
+from freqtrade_bybit_margin.service.over_max import statically_checked
 from freqtrade_bybit_margin.service.planning import Action, Plan
 
 
@@ -143,10 +146,35 @@ def build_context(args: argparse.Namespace, secrets: list[str]) -> Context:
             "dry_run is true in the config: the bot itself will not touch margin settings, "
             "but apply changes the live account these keys belong to."
         )
-    check_leverage_limits(settings, selection.pairs, exchange.markets)
+    clamp = settings.over_max is OverMax.CLAMP  # above a market's maximum: set to it instead
+    targets = map(settings.target_for, selection.pairs)
+    checked = statically_checked(targets, exchange.markets, clamp=clamp)
+    check_leverage_limits(settings, checked, exchange.markets)
     notes += check_pair_keys(settings, selection.whitelist, exchange.markets)
-    service = MarginService(exchange, tap=HeaderTap.on(exchange))
+    service = MarginService(exchange, tap=HeaderTap.on(exchange), clamp_over_max=clamp)
+    notes += _key_notes(service, args.command)
     return Context(args, settings, service, selection, endpoint, tuple(notes))
+
+
+def _key_notes(service: MarginService, command: str) -> list[str]:
+    """
+    The key preflight, from the answer ccxt's account probe received (no request of its own):
+    ``apply`` stops before any write with a key that cannot write; ``plan`` and ``status``
+    (read-only) say it, and a key that expires within a week.
+
+    :raise CliError: ``apply`` with a read-only key or one without ContractTrade Order +
+        Position (exit 3)
+    :raise ccxt.BaseError: the probe failed (a refused key: exit 3, as before)
+    """
+    _ = service.account_type  # ccxt's probe first: it keeps the key's description
+    report = service.check_key()
+    notes = [f"{report.expiry}."] if report.expiry else []
+    if not report.blocks:
+        return notes
+    if command == "apply":
+        message = f"Bybit margin: {report.problem}. Nothing was changed."
+        raise CliError(EXIT_EXCHANGE, "authentication", message)
+    return [f"{report.problem}: apply would stop before any change.", *notes]
 
 
 def _enablement_notes(state: Enablement, command: str) -> list[str]:
@@ -263,8 +291,18 @@ def apply(ctx: Context) -> int:
         shown = result_table(results, planned)
         if shown is not None:
             emit(console, shown[0], *shown[1])
-        emit(console, result_summary(results))
+        emit(console, *clamp_lines(results), result_summary(results))
     return _apply_exit_code(results)
+
+
+def clamp_lines(results: list[PairResult]) -> list[str]:
+    """``over_max: clamp``: one line per pair set to Bybit's lower maximum that the result table
+    leaves out (Bybit already held the maximum); the table's notes say the others."""
+    return [
+        escape(f"{r.pair}: {r.reason}; already at {fmt_leverage(r.target.leverage)} on Bybit.")
+        for r in results
+        if r.clamped_from is not None and r.confirmed and r.outcome is Outcome.UNCHANGED
+    ]
 
 
 def _apply_exit_code(results: list[PairResult]) -> int:

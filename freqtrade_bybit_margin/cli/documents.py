@@ -7,8 +7,9 @@ whitelist order):
 
 - ``plan`` pairs: ``pair``, ``mechanism``, ``current_margin_mode``, ``current_leverage``,
   ``target_margin_mode``, ``target_leverage``, ``action`` (none / switch / blocked / unknown),
-  ``reason``, ``open_position``, ``open_orders``; plus ``summary`` {action: count}, ``changes``
-  (pairs that would be written) and ``account_mode`` (below).
+  ``reason``, ``open_position``, ``open_orders``, ``position_mode`` (one-way / hedge; a hedged
+  pair's ``switch`` starts with switching it to one-way); plus ``summary`` {action: count},
+  ``changes`` (pairs that would be written) and ``account_mode`` (below).
 - ``apply`` pairs: ``pair``, ``mechanism``, ``margin_mode``, ``leverage`` (the target),
   ``outcome`` (changed / unchanged / skipped / failed), ``confirmed``, ``reason``, ``error``
   (the ccxt exception class), ``kind`` (the failure's kind: transient, rate-limited, unreadable,
@@ -16,8 +17,8 @@ whitelist order):
   ``summary`` {outcome: count}, ``ok`` (every pair confirmed) and ``account_mode`` as planned.
   ``account_margin_mode`` is as read before applying.
 - ``status`` pairs: ``pair``, ``mechanism``, ``margin_mode``, ``leverage``, ``open_position``,
-  ``position_side``, ``position_size``, ``open_orders``; plus ``busy_symbols`` (Bybit ids) and
-  ``busy_pairs`` (the same as pair names where known).
+  ``position_side``, ``position_size``, ``open_orders``, ``position_mode`` (one-way / hedge);
+  plus ``busy_symbols`` (Bybit ids) and ``busy_pairs`` (the same as pair names where known).
 - ``account_mode``: null on Classic or when no pair uses the account-wide mode, else
   {``current``, ``target``, ``action``, ``reason``}.
 - errors: {``schema_version``, ``command``, ``error``: {``type``, ``message``, ``exception``},
@@ -127,6 +128,7 @@ def plan_document(header: Header, plan: Plan) -> dict[str, Any]:
                 "reason": pair.reason,
                 "open_position": bool(state and state.position_size > 0),
                 "open_orders": state.open_orders if state else 0,
+                "position_mode": state.position_mode if state else None,
             }
         )
     return {
@@ -197,6 +199,7 @@ def status_document(
                 "position_side": state.position_side or None,
                 "position_size": state.position_size,
                 "open_orders": state.open_orders,
+                "position_mode": state.position_mode,
             }
             for state, mechanism in zip(status.pairs, mechanisms, strict=True)
         ],

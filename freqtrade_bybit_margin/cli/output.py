@@ -21,7 +21,7 @@ from freqtrade_bybit_margin.cli.documents import Header
 from freqtrade_bybit_margin.cli.pairs import plural
 from freqtrade_bybit_margin.console import emit, table_of
 from freqtrade_bybit_margin.model import Mechanism, Outcome, PairResult, PairTarget
-from freqtrade_bybit_margin.report import fmt_leverage
+from freqtrade_bybit_margin.report import fmt_leverage, mode_cell
 from freqtrade_bybit_margin.service.planning import (
     AccountModePlan,
     AccountStatus,
@@ -44,6 +44,12 @@ __all__ = [
     "status_footer",
     "status_table",
 ]
+
+#: What hedge mode means for the bot, under the status table.
+HEDGE_NOTE = (
+    "freqtrade's orders are one-way (Bybit refuses them there with 10001): apply and the bot "
+    "switch a flat pair to one-way; a pair with a position or order is refused until then."
+)
 
 _ACTION_STYLE = {
     Action.NONE: "green",
@@ -119,7 +125,7 @@ def current_of(plan: PairPlan, account_current: str | None) -> str:
         mode = account_current.removesuffix("_MARGIN").lower()
     if state.leverage is None and mode == "portfolio":
         return mode  # Bybit reports no leverage under portfolio margin (leverage "")
-    return f"{mode or '?'} {fmt_leverage(state.leverage)}"
+    return mode_cell(f"{mode or '?'} {fmt_leverage(state.leverage)}", state.hedge)
 
 
 def _target(target: PairTarget) -> str:
@@ -251,7 +257,7 @@ def status_table(status: AccountStatus, mechanisms: Sequence[str]) -> Table:
     title, with_mechanism = _titled("Status", (Mechanism(m) for m in mechanisms))
     rows = []
     for state, mechanism in zip(status.pairs, mechanisms, strict=True):
-        mode = "?" if state.margin_mode is None else state.margin_mode.value
+        mode = mode_cell("?" if state.margin_mode is None else state.margin_mode.value, state.hedge)
         cells = [escape(state.pair), mode, fmt_leverage(state.leverage), _position(state)]
         if with_mechanism:
             cells.insert(1, mechanism)
@@ -270,11 +276,16 @@ def _position(state: PairState) -> str:
 
 def status_footer(status: AccountStatus) -> str | None:
     """
-    ``Open positions or orders on: ETH/USDT:USDT, SOL/USDT:USDT`` (pair names), or None.
+    ``Open positions or orders on: ETH/USDT:USDT, SOL/USDT:USDT`` (pair names), and the pairs
+    in hedge mode (a line each), or None.
 
     :param status: the service's status
-    :return: one line, or None when nothing is open
+    :return: the lines, or None when nothing is open or hedged
     """
-    if not status.busy_pairs:
-        return None
-    return f"Open positions or orders on: {', '.join(status.busy_pairs)}"
+    lines = []
+    if status.busy_pairs:
+        lines.append(f"Open positions or orders on: {', '.join(status.busy_pairs)}")
+    hedged = [state.pair for state in status.pairs if state.hedge]
+    if hedged:
+        lines.append(f"Hedge mode on: {', '.join(hedged)}. {HEDGE_NOTE}")
+    return "\n".join(lines) or None

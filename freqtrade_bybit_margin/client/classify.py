@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import ccxt
 
@@ -38,6 +39,7 @@ __all__ = [
     "Withheld",
     "classify",
     "http_status_of",
+    "max_leverage_of",
     "utc",
 ]
 
@@ -92,6 +94,10 @@ _HTTP_MESSAGE = re.compile(r"^\S+ [A-Z]+ \S+ (\d{3})\b")
 #: words of a 403 that refuses the region rather than the request rate
 _REGION_WORDS = ("country", "region")
 _TAGS = re.compile(r"<[^>]*>")
+#: 110013's ``cannot set leverage [3000] gt maxLeverage [2500] by risk limit`` (values x100):
+#: Bybit's live maximum, lowered by its automatic risk limits (reference bybit-v5-margin.md,
+#: "Corrections and additions (2026-12-02)")
+_MAX_LEVERAGE = re.compile(r"gt\s+maxLeverage\s*\[\s*(\d+(?:\.\d+)?)\s*\]", re.IGNORECASE)
 
 
 class Withheld(ccxt.RateLimitExceeded):  # type: ignore[misc]  # ccxt is untyped
@@ -139,7 +145,24 @@ def classify(error: BaseException) -> Failure:
     if code is None and http_status_of(error) == 403:
         kind, reason = _forbidden(error)
         return Failure(kind, scrub(reason), None, name)
-    return Failure(_kind(error, code), scrub(_reason(error, code)), code, name)
+    maximum = max_leverage_of(error) if code == RetCode.LEVERAGE_RISK_LIMIT else None
+    return Failure(_kind(error, code), scrub(_reason(error, code)), code, name, maximum)
+
+
+def max_leverage_of(error: BaseException) -> Decimal | None:
+    """
+    Bybit's maximum leverage named in a 110013 answer: ``gt maxLeverage [2500]`` -> 25.
+
+    :param error: the ccxt exception carrying Bybit's answer
+    :return: the maximum (Bybit's value / 100), or None when the answer names none
+    """
+    body = error_body(error)
+    text = str(body.get("retMsg") or "") if body is not None else str(error)
+    match = _MAX_LEVERAGE.search(text) or _MAX_LEVERAGE.search(str(error))
+    if match is None:
+        return None
+    maximum = Decimal(match.group(1)) / 100
+    return maximum if maximum >= 1 else None
 
 
 def http_status_of(error: BaseException) -> int | None:

@@ -11,6 +11,9 @@ The ladder, by mechanism:
   https://bybit-exchange.github.io/docs/v5/abandon/cross-isolate
 - set-leverage alone (the mode already holds, or it is account-wide): 110043 means the leverage
   already holds. https://bybit-exchange.github.io/docs/v5/position/leverage
+- a symbol in hedge mode is switched to one-way first (``switch-mode`` by symbol, which has
+  priority over the coin); 110025 means it already is one-way.
+  https://bybit-exchange.github.io/docs/v5/position/position-mode
 
 Only a parsed envelope with retCode 0, or the endpoint's own "not modified" code, counts; any
 other answer raises. The ladder itself does no I/O: it is a generator of :class:`Step` that is
@@ -21,7 +24,7 @@ for sync callers.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -29,7 +32,7 @@ from typing import Any
 import ccxt
 
 from freqtrade_bybit_margin.client.answers import error_body, ret_code_of
-from freqtrade_bybit_margin.constants import Endpoint, RetCode
+from freqtrade_bybit_margin.constants import Endpoint, PositionMode, RetCode
 from freqtrade_bybit_margin.markets import Contract, format_leverage
 from freqtrade_bybit_margin.model import MarginMode
 
@@ -44,6 +47,7 @@ __all__ = [
     "climb_async",
     "ladder",
     "leverage_body",
+    "one_way_body",
     "switch_body",
 ]
 
@@ -52,6 +56,7 @@ __all__ = [
 NOT_MODIFIED: Mapping[Endpoint, RetCode] = {
     Endpoint.SWITCH_ISOLATED: RetCode.MARGIN_MODE_NOT_MODIFIED,
     Endpoint.SET_LEVERAGE: RetCode.LEVERAGE_NOT_MODIFIED,
+    Endpoint.SWITCH_POSITION_MODE: RetCode.POSITION_MODE_NOT_MODIFIED,
 }
 
 
@@ -78,6 +83,16 @@ def leverage_body(contract: Contract, leverage: Decimal) -> dict[str, Any]:
     }
 
 
+def one_way_body(contract: Contract) -> dict[str, Any]:
+    """``POST /v5/position/switch-mode``: one symbol to one-way mode (``mode`` 0), the mode
+    freqtrade's orders (``positionIdx`` 0) need."""
+    return {
+        "category": contract.category.value,
+        "symbol": contract.market_id,
+        "mode": int(PositionMode.ONE_WAY),
+    }
+
+
 @dataclass(frozen=True)
 class Step:
     """One write of the ladder."""
@@ -100,11 +115,12 @@ class Written:
     mode_changed: bool
     leverage_changed: bool
     info: Any = None
+    position_mode_changed: bool = False
 
     @property
     def changed(self) -> bool:
         """Bybit changed something."""
-        return self.mode_changed or self.leverage_changed
+        return self.mode_changed or self.leverage_changed or self.position_mode_changed
 
 
 Ladder = Generator[Step, Answer, Written]
@@ -117,6 +133,7 @@ def ladder(
     *,
     switch: bool,
     extra: Mapping[str, Any] | None = None,
+    one_way: bool = False,
 ) -> Ladder:
     """
     The writes that bring one symbol to ``mode`` and ``leverage``.
@@ -124,15 +141,20 @@ def ladder(
     :param switch: start with switch-isolated (the mechanism is switch-isolated and the mode
         may differ); otherwise only set-leverage
     :param extra: further fields of the switch-isolated body (the extension's pass-through)
+    :param one_way: switch the symbol to one-way mode before anything else (it is in hedge mode)
     """
+    one_way_changed = False
+    if one_way:
+        answer = yield Step(Endpoint.SWITCH_POSITION_MODE, one_way_body(contract))
+        one_way_changed = answer is Answer.APPLIED
     if switch:
         answer = yield Step(
             Endpoint.SWITCH_ISOLATED, {**switch_body(contract, mode, leverage), **(extra or {})}
         )
         if answer is Answer.APPLIED:
-            return Written(True, True)
+            return Written(True, True, position_mode_changed=one_way_changed)
     answer = yield Step(Endpoint.SET_LEVERAGE, leverage_body(contract, leverage))
-    return Written(False, answer is Answer.APPLIED)
+    return Written(False, answer is Answer.APPLIED, position_mode_changed=one_way_changed)
 
 
 def climb(steps: Ladder, send: Callable[[Step], Any]) -> Written:
@@ -178,4 +200,4 @@ def _not_modified(step: Step, error: ccxt.BaseError) -> tuple[Answer, Any]:
 
 
 def _with_info(written: Written, info: Any) -> Written:
-    return Written(written.mode_changed, written.leverage_changed, info)
+    return replace(written, info=info)

@@ -165,14 +165,7 @@ def load_settings(
     _validate_exchange(config)
     _validate_trading_mode(config)
     _validate_margin_mode(config, merged)
-    if "entry_check_max_age" in section or "entry_check_max_age" in defaults:
-        given = sources[0] if "entry_check_max_age" in section else sources[1]
-        _validate_max_age(merged, given)
-    else:  # the default never exceeds a short verify_interval
-        merged["entry_check_max_age"] = min(
-            merged["entry_check_max_age"], merged["verify_interval"]
-        )
-
+    _settle_max_age(merged, section, defaults, sources)
     return MarginSettings(
         margin_mode=MarginMode(merged.get("margin_mode", _plain(config["margin_mode"]))),
         leverage=_leverage(merged["leverage"]),
@@ -186,6 +179,22 @@ def load_settings(
         over_max=OverMax(merged["over_max"]),
         fill_tiers=bool(merged["fill_tiers"]),
     )
+
+
+def _settle_max_age(
+    merged: dict[str, Any],
+    section: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    sources: tuple[Sources, Sources],
+) -> None:
+    """A given ``entry_check_max_age`` must not exceed ``verify_interval``; the default never
+    does (it shrinks to a short ``verify_interval``)."""
+    if "entry_check_max_age" in section or "entry_check_max_age" in defaults:
+        _validate_max_age(merged, sources[0] if "entry_check_max_age" in section else sources[1])
+    else:
+        merged["entry_check_max_age"] = min(
+            merged["entry_check_max_age"], merged["verify_interval"]
+        )
 
 
 def _merged(section: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """
 The account-wide margin mode of a unified account (``POST /v5/account/set-margin-mode``), changed
-only when it differs and never without being announced first.
+only when it differs, never while the account holds anything outside the pairs' settle groups
+(the whole account is read first: :mod:`.exposure`), and never without being announced first.
 
 https://bybit-exchange.github.io/docs/v5/account/set-margin-mode
 """
@@ -8,17 +9,24 @@ https://bybit-exchange.github.io/docs/v5/account/set-margin-mode
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import ccxt
 
 from freqtrade_bybit_margin.client.classify import classify
-from freqtrade_bybit_margin.constants import Endpoint
-from freqtrade_bybit_margin.model import Failure, FailureKind
+from freqtrade_bybit_margin.constants import AccountType, Endpoint
+from freqtrade_bybit_margin.model import Failure, FailureKind, Mechanism
 from freqtrade_bybit_margin.service.calls import Caller, Counter
 from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention
-from freqtrade_bybit_margin.service.planning import AccountModePlan, Action
+from freqtrade_bybit_margin.service.exposure import WholeAccount
+from freqtrade_bybit_margin.service.planning import (
+    AccountModePlan,
+    Action,
+    Located,
+    decide_account,
+)
+from freqtrade_bybit_margin.service.survey import Survey
 
 
 __all__ = ["AccountModeStep"]
@@ -44,6 +52,28 @@ class AccountModeStep:
         self._contention = contention
         self._clock = clock
         self.announce = announce
+        self._whole = WholeAccount(call)
+
+    def plan(
+        self, located: Sequence[Located], survey: Survey, account_type: Callable[[], AccountType]
+    ) -> AccountModePlan | None:
+        """
+        The step for ``located`` (:func:`~.planning.decide_account`). When it would switch a
+        unified account, the whole account is read first, once per survey (2-4 reads):
+        positions outside the pairs' settle groups and spot-margin loans block the switch.
+
+        :param account_type: the account's type (asked only when a switch is planned)
+        """
+        modes = [i.target.margin_mode for i in located if i.mechanism is Mechanism.ACCOUNT_MODE]
+        plan = decide_account(modes, survey.account_mode, survey.exposure)
+        if plan is None or plan.action is not Action.SWITCH:
+            return plan
+        if account_type() is AccountType.CLASSIC:
+            return plan  # Classic has no account-wide isolated mode to protect
+        if survey.elsewhere is None:
+            covered = {(i.contract.category.value, i.contract.settle) for i in located}
+            survey.elsewhere = self._whole.read(covered)
+        return decide_account(modes, survey.account_mode, survey.exposure, survey.elsewhere)
 
     def run(self, plan: AccountModePlan | None) -> tuple[Failure | None, int]:
         """

@@ -191,7 +191,10 @@ class Caller:
                     continue  # the wait was booked by _send
                 attempt += 1
                 late = self._clock() >= deadline
-                if not failure.retryable or attempt >= self._retry.attempts or late:
+                # BLOCKED (110024 / 110028: a position or an order) does not clear in seconds:
+                # the pair's own back-off tries again
+                again = failure.retryable and failure.kind is not FailureKind.BLOCKED
+                if not again or attempt >= self._retry.attempts or late:
                     raise
                 delay = self._retry.delay(attempt)
                 logger.info("%s: %s; retrying in %.2f s", endpoint, failure.reason, delay)

@@ -31,15 +31,22 @@ from freqtrade_bybit_margin.model import (
 from freqtrade_bybit_margin.service.account_mode import AccountModeStep
 from freqtrade_bybit_margin.service.calls import Caller, RetryPolicy
 from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention, Contest
+from freqtrade_bybit_margin.service.key_check import KeyCheck
 from freqtrade_bybit_margin.service.outcomes import PairPass
+from freqtrade_bybit_margin.service.over_max import (
+    Clamp,
+    OverMaxPass,
+    OverMaxRule,
+    market_maximum,
+)
 from freqtrade_bybit_margin.service.pacing import Pacer, limits_for
 from freqtrade_bybit_margin.service.planning import (
     AccountModePlan,
     AccountStatus,
     Located,
     at_target,
-    decide_account,
 )
+from freqtrade_bybit_margin.service.position_mode import contention_key
 from freqtrade_bybit_margin.service.reader import ExchangeReader, PairState, state_of
 from freqtrade_bybit_margin.service.survey import Survey, Surveyor
 from freqtrade_bybit_margin.service.writer import PairWriter
@@ -68,6 +75,8 @@ class Engine:
         contention: Contention | None = None,
         on_contest: Callable[[Contest], None] | None = None,
         on_pause: Callable[[str], None] | None = None,
+        clamp_over_max: bool = False,
+        on_clamp: Callable[[Clamp], None] | None = None,
     ) -> None:
         self._exchange = exchange
         self._clock = clock
@@ -80,9 +89,21 @@ class Engine:
         self._surveyor = Surveyor(self._reader, clock=clock, observe=self._observe)
         self._account = AccountModeStep(self._call, self.contention, clock, on_account_change)
         self.outcomes = PairPass(self._surveyor, PairWriter(self._call), self.contention, clock)
+        self.over_max = OverMaxRule(
+            clamp=clamp_over_max,
+            market_max=lambda pair: market_maximum(exchange, pair),
+            clock=clock,
+            on_clamp=on_clamp,
+        )
+        self._passes = OverMaxPass(self.outcomes, self.over_max)
         self._reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bybit-margin-read")
         self.account_mode: str | None = None
         """The unified account's ``marginMode`` as last read."""
+        self.keys = KeyCheck(exchange, self._call, lambda: self.account_type, clock)
+
+    def own(self, thunk: Callable[[], Any]) -> Any:
+        """One of ccxt's own requests (not paced here), held during an IP ban's pause."""
+        return self._call.own(thunk)
 
     # -- account ----------------------------------------------------------------------------
 
@@ -170,6 +191,9 @@ class Engine:
         if contest is not None:
             failure = Failure(FailureKind.CONTESTED, contest.reason)
             return self.outcomes.failed(target, item.mechanism, failure)
+        checked = item if own_position else self.over_max.before(item)
+        if isinstance(checked, Failure):  # above the market's maximum, over_max: block
+            return self.outcomes.failed(target, item.mechanism, checked)
         try:
             state = self.read_now(item)
         except ccxt.BaseError as error:
@@ -180,8 +204,8 @@ class Engine:
         return self.prepare([item], None, None, own_position=own_position, read=read)[target.pair]
 
     def account_plan(self, located: Sequence[Located], survey: Survey) -> AccountModePlan | None:
-        modes = [i.target.margin_mode for i in located if i.mechanism is Mechanism.ACCOUNT_MODE]
-        return decide_account(modes, survey.account_mode, survey.exposure)
+        """The account-wide step (the whole account read first when it would switch one)."""
+        return self._account.plan(located, survey, lambda: self.account_type)
 
     def prepare(
         self,
@@ -216,7 +240,7 @@ class Engine:
         results: dict[str, PairResult] = {}
         with ThreadPoolExecutor(max_workers=self._max_workers) as pool:
             futures = [
-                pool.submit(self.outcomes.run, item, survey, account, account_failure, own_position)
+                pool.submit(self._passes.run, item, survey, account, account_failure, own_position)
                 for item in located
             ]
             for done, future in enumerate(as_completed(futures), start=1):
@@ -259,6 +283,8 @@ class Engine:
 
     def _observe(self, contract: Contract, state: PairState) -> None:
         self._contested(self.contention.seen(contract.pair, state.leverage, self._clock()))
+        mode = contention_key(contract.pair)  # only once the bot switched it to one-way
+        self._contested(self.contention.seen(mode, state.position_mode, self._clock()))
 
     def _account_mode_read(self, mode: str | None) -> None:
         if mode is None:

@@ -37,8 +37,10 @@ from freqtrade_bybit_margin.model import (
 from freqtrade_bybit_margin.service.calls import RetryPolicy
 from freqtrade_bybit_margin.service.contention import ACCOUNT, Contention, Contest
 from freqtrade_bybit_margin.service.engine import Engine, Progress
+from freqtrade_bybit_margin.service.key_check import KeyReport
 from freqtrade_bybit_margin.service.maintenance import Maintenance, Mismatch, reconcile
 from freqtrade_bybit_margin.service.memory import Backoff, Memory
+from freqtrade_bybit_margin.service.over_max import Clamp, OverMaxRule
 from freqtrade_bybit_margin.service.pacing import Pacer
 from freqtrade_bybit_margin.service.planning import (
     AccountStatus,
@@ -69,6 +71,8 @@ class MarginService:
     :param on_contest: called once when a setting becomes contested
     :param on_pause: called once per IP ban with a one-line announcement naming when requests
         resume (ignored with a ``pacer`` of the caller's: that one announces its own)
+    :param clamp_over_max: ``over_max: clamp`` (False: ``block``; see :mod:`.over_max`)
+    :param on_clamp: called once per pair and maximum when a pair is clamped
     """
 
     def __init__(
@@ -86,6 +90,8 @@ class MarginService:
         contention_window: float = 180.0,
         on_contest: Callable[[Contest], None] | None = None,
         on_pause: Callable[[str], None] | None = None,
+        clamp_over_max: bool = False,
+        on_clamp: Callable[[Clamp], None] | None = None,
     ) -> None:
         self._clock = clock
         self._engine = Engine(
@@ -100,7 +106,11 @@ class MarginService:
             contention=Contention(contention_window),
             on_contest=on_contest,
             on_pause=on_pause,
+            clamp_over_max=clamp_over_max,
+            on_clamp=on_clamp,
         )
+        self.over_max: OverMaxRule = self._engine.over_max  # allowed(target): what to ask for
+        self.own: Callable[[Callable[[], Any]], Any] = self._engine.own  # held by an IP ban
         self._memory = Memory(backoff or Backoff(), lambda: self._engine.paused_until)
         self._views = Views(self._engine, clock)
         self._work = threading.RLock()
@@ -119,6 +129,10 @@ class MarginService:
     def mechanism_for(self, pair: str) -> Mechanism:
         """The mechanism Bybit serves for ``pair`` on this account."""
         return self._engine.mechanism_for(pair)
+
+    def check_key(self, *, fresh: bool = False) -> KeyReport:
+        """The key preflight (:meth:`.key_check.KeyCheck.check`); never raises."""
+        return self._engine.keys.check(fresh=fresh)
 
     # -- memory -----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from freqtrade_bybit_margin.model import (
 from freqtrade_bybit_margin.service.calls import Counter
 from freqtrade_bybit_margin.service.contention import Contention
 from freqtrade_bybit_margin.service.planning import AccountModePlan, Action, Located, decide
+from freqtrade_bybit_margin.service.position_mode import ONE_WAY, SWITCHED, contention_key
 from freqtrade_bybit_margin.service.reader import PairState
 from freqtrade_bybit_margin.service.survey import Survey, Surveyor
 from freqtrade_bybit_margin.service.writer import PairWriter
@@ -73,15 +74,22 @@ class PairPass:
             if account_wide is not None and account_failure is not None:
                 return self.failed(item.target, item.mechanism, account_failure)
             contest = self._contention.blocks(item.pair, self._clock())
-            if contest is not None and (decision.write_mode or decision.write_leverage):
+            if contest is None and decision.write_position_mode:
+                contest = self._contention.blocks(contention_key(item.pair), self._clock())
+            if contest is not None and (
+                decision.write_mode or decision.write_leverage or decision.write_position_mode
+            ):
                 failure = Failure(FailureKind.CONTESTED, contest.reason)
                 return self.failed(item.target, item.mechanism, failure)
             changed = self._writer.write(item, decision, counter)
             if changed:
                 self._contention.wrote(item.pair, item.target.leverage, self._clock())
+            if decision.write_position_mode:
+                self._contention.wrote(contention_key(item.pair), ONE_WAY, self._clock())
             changed = changed or (account_wide is not None and account_wide.action is Action.SWITCH)
             outcome = Outcome.CHANGED if changed else Outcome.UNCHANGED
-            return self.result(item, outcome, True, requests=counter.sent)
+            reason = SWITCHED if decision.write_position_mode else ""
+            return self.result(item, outcome, True, reason=reason, requests=counter.sent)
         except ccxt.BaseError as error:
             return self.failed(item.target, item.mechanism, classify(error), counter.sent)
 

@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 UTA2_LIMITS: Mapping[str, int] = {
     Endpoint.SWITCH_ISOLATED: 10,
     Endpoint.SET_LEVERAGE: 10,
+    Endpoint.SWITCH_POSITION_MODE: 10,
     Endpoint.SET_MARGIN_MODE: 5,
     Endpoint.POSITION_LIST: 50,
     Endpoint.POSITION_SYMBOL_INFO: 10,

@@ -13,6 +13,8 @@ from enum import StrEnum
 from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType
 from freqtrade_bybit_margin.markets import Contract
 from freqtrade_bybit_margin.model import MarginMode, Mechanism, PairTarget
+from freqtrade_bybit_margin.service.exposure import Elsewhere
+from freqtrade_bybit_margin.service.position_mode import SWITCH_NOTE, blocked_reason
 from freqtrade_bybit_margin.service.reader import Exposure, PairState, margin_mode_of_account
 from freqtrade_bybit_margin.service.survey import Survey
 
@@ -87,20 +89,24 @@ class Decision:
 
     :param write_mode: a switch-isolated write (mode and leverage in one call)
     :param write_leverage: a set-leverage write
+    :param write_position_mode: a switch-mode write to one-way first (a flat hedged symbol)
     """
 
     action: Action
     reason: str = ""
     write_mode: bool = False
     write_leverage: bool = False
+    write_position_mode: bool = False
 
 
 def at_target(target: PairTarget, state: PairState | None) -> bool:
-    """Mode and leverage both as the target says."""
+    """Mode and leverage both as the target says, in one-way mode (freqtrade's orders are
+    one-way: a hedged symbol is never at its target)."""
     return (
         state is not None
         and state.margin_mode is target.margin_mode
         and state.leverage == target.leverage
+        and not state.hedge
     )
 
 
@@ -120,31 +126,44 @@ def decide(
     :param account: the account-wide step, for account-mode pairs
     :param own_position: the open position is the bot's own trade asking for its own leverage
         (an order of that trade): its leverage may be set back; its margin mode never changes
+    A hedged symbol (:attr:`PairState.hedge`) is switched to one-way first when flat (its
+    leverage is written after it: which side's the one-way leverage takes is not said), and
+    blocked otherwise.
     """
     target, mechanism = item.target, item.mechanism
     if state is None:
         return Decision(Action.UNKNOWN, "current margin mode and leverage could not be read")
+    if state.hedge and state.busy:
+        return Decision(Action.BLOCKED, blocked_reason(state.busy_reason, item.contract.market_id))
     if at_target(target, state):
         return Decision(Action.NONE)
     if state.busy and not (own_position and state.margin_mode is target.margin_mode):
         return Decision(Action.BLOCKED, state.busy_reason)
-    leverage_differs = state.leverage != target.leverage
+    leverage_differs = state.leverage != target.leverage or state.hedge
+    note = SWITCH_NOTE if state.hedge else ""
     if mechanism is Mechanism.SWITCH_ISOLATED:
         mode_differs = state.margin_mode is not target.margin_mode
-        return Decision(Action.SWITCH, "", mode_differs, leverage_differs and not mode_differs)
+        return Decision(
+            Action.SWITCH, note, mode_differs, leverage_differs and not mode_differs, state.hedge
+        )
     account_stuck = account is not None and account.action in (Action.BLOCKED, Action.UNKNOWN)
     if account_stuck and state.margin_mode is not target.margin_mode:
         return Decision(Action.BLOCKED, account.reason if account else "")
-    return Decision(Action.SWITCH, "", False, leverage_differs)
+    return Decision(Action.SWITCH, note, False, leverage_differs, state.hedge)
 
 
 def decide_account(
-    modes: Iterable[MarginMode], current: str | None, exposure: Exposure
+    modes: Iterable[MarginMode],
+    current: str | None,
+    exposure: Exposure,
+    elsewhere: Elsewhere | None = None,
 ) -> AccountModePlan | None:
     """
     The account-wide step for the target modes of the account-mode pairs (None if there are none).
 
     :param current: the account's ``marginMode``; None when it could not be read
+    :param elsewhere: what the whole account holds outside the pairs' settle groups, read when
+        a switch is planned (None: not read); anything there blocks the switch
     """
     wanted = sorted(set(modes))
     if not wanted:
@@ -163,6 +182,23 @@ def decide_account(
         reason = (
             f"account margin mode is {current}, target {target.value}; it is account-wide and "
             f"cannot change while positions or orders are open ({exposure.describe()})"
+        )
+        return AccountModePlan(current, target, Action.BLOCKED, reason)
+    if elsewhere is not None and elsewhere.unread:
+        reason = (
+            f"account margin mode is {current}, target {target.value}; the whole account's "
+            f"positions and loans could not be read before the account-wide switch "
+            f"({elsewhere.unread})"
+        )
+        return AccountModePlan(current, target, Action.UNKNOWN, reason)
+    blockers = elsewhere.blockers(target) if elsewhere is not None else []
+    if blockers:
+        reason = (
+            f"account margin mode is {current}, target {target.value}; it is account-wide and "
+            f"is not switched while the account holds positions or loans outside this bot's "
+            f"pairs: {Elsewhere.describe(blockers)} (isolated margin excludes options and spot "
+            "margin). Close or repay them, or give this bot its own sub-account: the switch is "
+            "made on a later pass once they are gone"
         )
         return AccountModePlan(current, target, Action.BLOCKED, reason)
     return AccountModePlan(current, target, Action.SWITCH)

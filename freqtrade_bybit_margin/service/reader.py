@@ -25,6 +25,7 @@ from freqtrade_bybit_margin.constants import AccountMarginMode, Endpoint, TradeM
 from freqtrade_bybit_margin.markets import Contract, finite_decimal
 from freqtrade_bybit_margin.model import MarginMode, Mechanism
 from freqtrade_bybit_margin.service.calls import Caller
+from freqtrade_bybit_margin.service.position_mode import HEDGE, ONE_WAY, fold, is_hedge
 
 
 __all__ = [
@@ -54,6 +55,14 @@ class PairState:
     open_orders: int = 0
     leverage_set_by_bybit_ms: int | None = None
     """``leverageSysUpdatedTime``: when Bybit itself last lowered the position's leverage."""
+    hedge: bool = False
+    """The symbol is in hedge mode (a row per side): freqtrade's one-way orders are refused
+    there, so the pair is never at its target (:mod:`.position_mode`)."""
+
+    @property
+    def position_mode(self) -> str:
+        """``"one-way"`` or ``"hedge"``."""
+        return HEDGE if self.hedge else ONE_WAY
 
     @property
     def busy(self) -> bool:
@@ -142,6 +151,7 @@ def state_of(
         position_size=size,
         open_orders=open_orders,
         leverage_set_by_bybit_ms=int(by_bybit) if by_bybit else None,
+        hedge=is_hedge(row),
     )
 
 
@@ -168,9 +178,12 @@ class ExchangeReader:
             positions = self._paged(
                 Endpoint.POSITION_LIST, {"category": category, "settleCoin": settle, "limit": 200}
             )
+            sides: dict[str, list[dict[str, Any]]] = {}
             for row in positions:
                 if (finite_decimal(row.get("size")) or 0) > 0:
-                    found.positions[str(row["symbol"])] = row
+                    sides.setdefault(str(row["symbol"]), []).append(row)
+            for symbol, rows in sides.items():  # hedge mode: both sides may be open
+                found.positions[symbol] = fold(rows) or {}
             orders = self._paged(
                 Endpoint.ORDER_REALTIME, {"category": category, "settleCoin": settle, "limit": 50}
             )
@@ -185,19 +198,27 @@ class ExchangeReader:
 
         Hedge mode may give one row per side; a symbol whose rows disagree maps to None.
         """
+        rows = self.symbol_rows(category)
+        return {symbol: finite_decimal(row.get("leverage")) for symbol, row in rows.items()}
+
+    def symbol_rows(self, category: str) -> dict[str, dict[str, Any]]:
+        """Every symbol's ``symbol-info`` rows in one request, folded to one row per symbol
+        (hedge mode: a row per side, :func:`~.position_mode.fold`)."""
         rows = self._paged(Endpoint.POSITION_SYMBOL_INFO, {"category": category})
-        found: dict[str, set[Decimal | None]] = {}
+        found: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
-            found.setdefault(str(row["symbol"]), set()).add(finite_decimal(row.get("leverage")))
-        return {symbol: next(iter(v)) if len(v) == 1 else None for symbol, v in found.items()}
+            found.setdefault(str(row["symbol"]), []).append(row)
+        return {symbol: fold(sides) or {} for symbol, sides in found.items()}
 
     def position_row(self, contract: Contract) -> dict[str, Any] | None:
-        """The position row of one symbol (Bybit returns one when flat too); None if absent."""
+        """The position row of one symbol (Bybit returns one when flat too; in hedge mode one
+        per side, folded: :func:`~.position_mode.fold`); None if absent."""
         request = {"category": contract.category.value, "symbol": contract.market_id}
         response = self._call.get(Endpoint.POSITION_LIST, request)
         rows = (response.get("result") or {}).get("list") or []
-        matching = [row for row in rows if str(row.get("symbol")) == contract.market_id]
-        return dict(matching[0]) if matching else None
+        return fold(
+            [r for r in rows if isinstance(r, dict) and str(r.get("symbol")) == contract.market_id]
+        )
 
     def _paged(self, endpoint: Endpoint, request: dict[str, Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []

@@ -12,13 +12,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import ccxt
 
 from freqtrade_bybit_margin.client.classify import classify
 from freqtrade_bybit_margin.constants import Category
-from freqtrade_bybit_margin.markets import Contract
+from freqtrade_bybit_margin.markets import Contract, finite_decimal
 from freqtrade_bybit_margin.model import Mechanism
+from freqtrade_bybit_margin.service.exposure import Elsewhere
 from freqtrade_bybit_margin.service.reader import ExchangeReader, Exposure, PairState, state_of
 
 
@@ -37,15 +39,21 @@ class Survey:
 
     :param account_mode: the unified account's ``marginMode``; None when no pair needs it
     :param leverages: ``symbol-info`` leverages by market id (account-mode pairs only)
+    :param rows: the same ``symbol-info`` rows, folded to one per market id (hedge mode: one
+        per side in Bybit's answer)
     :param known: pair states already read in this pass, by market id (reused, not re-read)
     :param at: when the survey was read (the service's clock)
+    :param elsewhere: the whole account outside the pairs' settle groups, read only when an
+        account-wide switch is planned (None: not read)
     """
 
     exposure: Exposure
     account_mode: str | None = None
     leverages: dict[str, Decimal | None] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     known: dict[str, PairState] = field(default_factory=dict)
     at: float = 0.0
+    elsewhere: Elsewhere | None = None
 
 
 #: ``observe(contract, state)``: a pair's state was read.
@@ -85,7 +93,9 @@ class Surveyor:
         survey.account_mode = account_mode or self._reader.account_margin_mode()
         flat = [c for c in unified if not exposure.busy(c.market_id)]
         for category in sorted({c.category for c in flat}):
-            survey.leverages.update(self._bulk_leverages(category, survey.account_mode))
+            rows = self._bulk_leverages(category, survey.account_mode)
+            survey.rows.update(rows)
+            survey.leverages.update({k: finite_decimal(r.get("leverage")) for k, r in rows.items()})
         return survey
 
     def state(self, survey: Survey, contract: Contract, mechanism: Mechanism) -> PairState | None:
@@ -99,7 +109,7 @@ class Surveyor:
             return survey.known[market_id]
         row = survey.exposure.positions.get(market_id)
         if row is None and mechanism is Mechanism.ACCOUNT_MODE and market_id in survey.leverages:
-            row = {"leverage": survey.leverages[market_id], "size": "0"}
+            row = survey.rows.get(market_id) or {"leverage": survey.leverages[market_id]}
         if row is None:
             row = self._reader.position_row(contract)
         if row is None:
@@ -115,7 +125,7 @@ class Surveyor:
         if self._observe is not None:
             self._observe(contract, state)
 
-    def _bulk_leverages(self, category: Category, mode: str | None) -> dict[str, Decimal | None]:
+    def _bulk_leverages(self, category: Category, mode: str | None) -> dict[str, dict[str, Any]]:
         """One ``symbol-info`` read; after a refusal the pairs are read one by one, until the
         account's margin mode changes or :data:`SYMBOL_INFO_RETRY_S` passed."""
         refused = self._symbol_info_refused
@@ -125,7 +135,7 @@ class Surveyor:
                 return {}
             self._symbol_info_refused = None
         try:
-            return self._reader.leverages(category.value)
+            return self._reader.symbol_rows(category.value)
         except ccxt.BaseError as error:
             failure = classify(error)
             if failure.retryable:

@@ -30,11 +30,17 @@ class PairWriter:
         :return: True when Bybit changed something, False when everything already held
         :raise ccxt.BaseError: a refusal or a failure that retries did not overcome
         """
-        if not (decision.write_mode or decision.write_leverage):
+        if not (decision.write_mode or decision.write_leverage or decision.write_position_mode):
             return False
         target = item.target
         switch = decision.write_mode and item.mechanism is Mechanism.SWITCH_ISOLATED
-        steps = ladder(item.contract, target.margin_mode, target.leverage, switch=switch)
+        steps = ladder(
+            item.contract,
+            target.margin_mode,
+            target.leverage,
+            switch=switch,
+            one_way=decision.write_position_mode,
+        )
 
         def send(step: Step) -> Any:
             return self._call.post(step.endpoint, step.body, counter)

@@ -25,6 +25,7 @@ from freqtrade_bybit_margin.simulator.ipban import DEFAULT_CLIENT_IP, IpGuard
 from freqtrade_bybit_margin.simulator.journal import JournalEntry
 from freqtrade_bybit_margin.simulator.keys import KeyProfile
 from freqtrade_bybit_margin.simulator.knobs import SimKnobs
+from freqtrade_bybit_margin.simulator.market_controls import MarketControls
 from freqtrade_bybit_margin.simulator.market_data import MINUTE_MS, PriceModel
 from freqtrade_bybit_margin.simulator.pipeline import JSON_HEADERS, Incoming, SimResponse
 from freqtrade_bybit_margin.simulator.ratelimit import RateLimiter
@@ -42,7 +43,7 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-class BybitSimulator(SeedingControls, FaultControls):
+class BybitSimulator(SeedingControls, MarketControls, FaultControls):
     """An in-memory Bybit V5 account (one UID) with a REST front door.
 
     Seeding (``set_symbol``, ``open_position``, ``set_position_mode``, ``set_max_leverage``,

@@ -13,30 +13,6 @@ from typing import Any, ClassVar
 from freqtrade_bybit_margin.constants import RetCode
 
 
-# retCodes the simulator answers that ``constants.RetCode`` does not name yet (error table,
-# https://bybit-exchange.github.io/docs/v5/error , at 072c197d). Kept here so the simulator
-# does not edit the shared vocabulary; candidates for ``RetCode``.
-#: "Service Restricted: Access is currently unavailable for your region"
-REGION_RESTRICTED = 10009
-#: "(Derivatives) Your api key has expired" (-2015 is the spot twin)
-API_KEY_EXPIRED = 33004
-#: "You have an existing position, so the position mode cannot be switched."
-POSITION_EXISTS = 110024
-#: "You have existing open orders, so the position mode cannot be switched."
-OPEN_ORDERS_EXIST = 110028
-#: "Hedge mode is not supported for this symbol."
-HEDGE_NOT_SUPPORTED = 110029
-#: "You are not allowed to change leverage due to portfolio margin mode."
-PORTFOLIO_LEVERAGE = 110038
-#: "Pm mode cannot support"
-PM_NOT_SUPPORTED = 110077
-#: "Product not available in your region"
-PRODUCT_REGION_RESTRICTED = 110132
-#: "{coin} collateral has reached the platform limit. Disable {coin} collateral before
-#: switching margin mode."
-COLLATERAL_LIMIT = 3200641
-
-
 class SimulatorApiError(Exception):
     """Base of every Bybit-shaped error; rendered as ``{retCode, retMsg, result, ...}``.
 
@@ -221,35 +197,35 @@ class UnmatchedIpError(SimulatorApiError):
 class ApiKeyExpiredError(SimulatorApiError):
     """33004 (``SimKnobs.expired_key_ret_code``): the API key has expired."""
 
-    code = API_KEY_EXPIRED
+    code = int(RetCode.API_KEY_EXPIRED)
     message = "Your api key has expired"
 
 
 class PositionExistsError(SimulatorApiError):
     """110024: position mode cannot be switched with an open position."""
 
-    code = POSITION_EXISTS
+    code = int(RetCode.POSITION_EXISTS)
     message = "You have an existing position, so the position mode cannot be switched."
 
 
 class OpenOrdersExistError(SimulatorApiError):
     """110028: position mode cannot be switched with open orders."""
 
-    code = OPEN_ORDERS_EXIST
+    code = int(RetCode.OPEN_ORDERS_EXIST)
     message = "You have existing open orders, so the position mode cannot be switched."
 
 
 class HedgeNotSupportedError(SimulatorApiError):
     """110029: hedge mode is not available for the symbol (or coin)."""
 
-    code = HEDGE_NOT_SUPPORTED
+    code = int(RetCode.HEDGE_NOT_SUPPORTED)
     message = "Hedge mode is not supported for this symbol."
 
 
 class PortfolioLeverageError(SimulatorApiError):
     """110038: leverage cannot be changed under portfolio margin."""
 
-    code = PORTFOLIO_LEVERAGE
+    code = int(RetCode.PORTFOLIO_LEVERAGE)
     message = "You are not allowed to change leverage due to portfolio margin mode."
 
 
@@ -306,9 +282,9 @@ DEFAULT_MESSAGES[int(RetCode.LEVERAGE_RISK_LIMIT)] = "Cannot set leverage due to
 #: wordings of the V5 error table (https://bybit-exchange.github.io/docs/v5/error) for codes
 #: only injected faults send
 DEFAULT_MESSAGES[int(RetCode.SERVER_TIMEOUT)] = "Server error"
-DEFAULT_MESSAGES[REGION_RESTRICTED] = (
+DEFAULT_MESSAGES[int(RetCode.REGION_RESTRICTED)] = (
     "Service Restricted: Access is currently unavailable for your region. "
     "Please contact our support team for further assistance"
 )
-DEFAULT_MESSAGES[PRODUCT_REGION_RESTRICTED] = "Product not available in your region"
-DEFAULT_MESSAGES[PM_NOT_SUPPORTED] = "Pm mode cannot support"
+DEFAULT_MESSAGES[int(RetCode.PRODUCT_REGION_RESTRICTED)] = "Product not available in your region"
+DEFAULT_MESSAGES[int(RetCode.PM_NOT_SUPPORTED)] = "Pm mode cannot support"

@@ -170,6 +170,13 @@ class Instrument:
         }
 
 
+#: ``status`` values of instruments-info (docs/v5/enum "status"; the bybit-api SDK's
+#: ``InstrumentStatusV5``: PreLaunch, Trading, Settling (USDC perpetuals' 8-hourly settlement),
+#: Delivering, Closed). The request's ``status`` defaults to Trading for linear and inverse, so
+#: only Trading and, when asked for, PreLaunch instruments are listed (docs/v5/market/instrument).
+STATUSES = frozenset({"PreLaunch", "Trading", "Settling", "Delivering", "Closed"})
+
+
 class Catalogue:
     """Every instrument of the simulated exchange, looked up by category and symbol.
 
@@ -187,8 +194,23 @@ class Catalogue:
         :return: the new instrument
         :raise KeyError: for a symbol that is not a derivative of the catalogue
         """
+        return self._replace(symbol, max_leverage=max_leverage)
+
+    def set_status(self, symbol: str, status: str) -> Instrument:
+        """Replace the derivative ``symbol`` by a copy with another ``status``.
+
+        :return: the new instrument
+        :raise KeyError: for a symbol that is not a derivative of the catalogue
+        :raise ValueError: for a status Bybit does not document
+        """
+        if status not in STATUSES:
+            raise ValueError(f"status {status!r} is not allowed; allowed: {sorted(STATUSES)}")
+        return self._replace(symbol, status=status)
+
+    def _replace(self, symbol: str, **changes: Any) -> Instrument:
+        """Replace the derivative ``symbol`` by a copy with ``changes``, everywhere."""
         old = self.derivatives[symbol]
-        new = dataclasses.replace(old, max_leverage=max_leverage)
+        new = dataclasses.replace(old, **changes)
         self.instruments = [new if i is old else i for i in self.instruments]
         self._by_category[(new.category, symbol)] = new
         self.derivatives[symbol] = new

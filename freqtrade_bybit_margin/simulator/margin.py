@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType, Category
+from freqtrade_bybit_margin.constants import AccountMarginMode, AccountType, Category, RetCode
 from freqtrade_bybit_margin.simulator.entities import SymbolSettings
 from freqtrade_bybit_margin.simulator.exceptions import (
-    COLLATERAL_LIMIT,
     LeverageNotModifiedError,
     MarginModeNotModifiedError,
     ParamsError,
@@ -252,7 +251,7 @@ class MarginRules:
             raise SimulatorApiError(
                 f"{coin} collateral has reached the platform limit. Disable {coin} collateral "
                 "before switching margin mode.",
-                code=COLLATERAL_LIMIT,
+                code=int(RetCode.COLLATERAL_LIMIT),
             )
         reasons = refusal_reasons(mode, blockers, self.knobs.liability_reason_code)
         if reasons:

@@ -1,8 +1,9 @@
 """
 :class:`SeedingControls`: the handles that put a simulator into a state to test against
 (mixed into :class:`~.core.BybitSimulator`): symbol settings, positions in every category,
-resting orders, position modes, a lowered maximum leverage, spot-margin loans, API keys with
-rights, and whole seed documents (:mod:`.seed`; IP bans: ``FaultControls.ban_ip``).
+resting orders, position modes, spot-margin loans, API keys with rights, and whole seed
+documents (:mod:`.seed`; IP bans: ``FaultControls.ban_ip``; a lowered maximum leverage and a
+market's status: ``MarketControls``).
 
 Seeding skips Bybit's request rules (no rate limit, no "not modified"), but refuses states
 Bybit cannot be in (hedge mode on an inverse contract, an order at the wrong ``positionIdx``)
@@ -238,25 +239,6 @@ class SeedingControls:
                 )
             except SimulatorApiError as exc:
                 raise ValueError(f"coin {coin!r} position mode refused: {exc}") from None
-
-    def set_max_leverage(
-        self, symbol: str, max_leverage: str, *, force: bool = False, grace_ms: int | None = None
-    ) -> None:
-        """Lower (or raise) a symbol's live maximum leverage, as Bybit's automatic risk
-        limits do: ``instruments-info`` ``leverageFilter.maxLeverage``, the ``risk-limit``
-        tiers and set-leverage / switch-isolated (110013 above it) follow at once.
-
-        :param max_leverage: the new maximum, e.g. ``"25"``
-        :param force: also bring the symbol's leverage and its positions down to it, stamping
-            ``leverageSysUpdatedTime``
-        :param grace_ms: with ``force``: announce the cut (positions ``isReduceOnly``,
-            ``leverageSysUpdatedTime`` = when) and apply it after ``grace_ms``
-        :raise KeyError: unknown derivative; ValueError: a maximum its filter cannot take
-        """
-        with self._lock:
-            self.backend.set_max_leverage(
-                symbol, positive(max_leverage, "max_leverage"), force=force, grace_ms=grace_ms
-            )
 
     def open_option_position(
         self,

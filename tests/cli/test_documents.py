@@ -62,6 +62,7 @@ PLAN_PAIR = {
     "reason": str,
     "open_position": bool,
     "open_orders": int,
+    "position_mode": (str, type(None)),
 }
 APPLY_PAIR = {
     "pair": str,
@@ -85,6 +86,7 @@ STATUS_PAIR = {
     "position_side": (str, type(None)),
     "position_size": float,
     "open_orders": int,
+    "position_mode": str,
 }
 ACCOUNT_MODE = {"current": (str, type(None)), "target": str, "action": str, "reason": str}
 
@@ -223,6 +225,7 @@ def test_plan_json_schema_uta2(
             "reason",
             "open_position",
             "open_orders",
+            "position_mode",
         }
         assert_shape(row, PLAN_PAIR)
         assert row["mechanism"] == "account-mode+set-leverage"
