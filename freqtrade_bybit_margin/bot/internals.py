@@ -12,7 +12,10 @@ checked against freqtrade 2025.10 to 2026.9 (``.ci/run`` runs both ends;
   headers per thread (:class:`~freqtrade_bybit_margin.client.rest.HeaderTap`);
 - ``Exchange._lev_prep(pair, leverage, side, accept_fail)``: the margin calls freqtrade makes
   before each order, wrapped on the bot's INSTANCE (never freqtrade's class), only where it has
-  the signature checked here;
+  the signature checked here; ``create_order``'s ``initial_order`` (freqtrade 2025.12 and later)
+  tells an initial entry from an add, a replace and an exit order; before 2025.12 freqtrade's
+  ``accept_fail`` is False for all of them, and an order on a pair freqtrade has an open trade
+  on is taken for a follow-up order;
 - the strategy class's callbacks: whether each reaches the mixin's (a subclass that does not
   call ``super()``);
 - ``Exchange._leverage_tiers`` (pair -> tiers, each parsed by the public
@@ -99,7 +102,8 @@ class OrderPrep:
     """One call of freqtrade's ``_lev_prep``: the margin settings an order is about to use.
 
     :param accept_fail: False for an initial entry order, True for position adjustments,
-        replace and stoploss orders (freqtrade's own meaning)
+        replace and stoploss orders (freqtrade's own meaning since 2025.12; before, an order on
+        a pair with an open trade)
     :param run: freqtrade's own ``_lev_prep`` for this call (its margin-mode and leverage calls)
     """
 
@@ -110,7 +114,9 @@ class OrderPrep:
     run: Callable[[], Any]
 
 
-def wrap_lev_prep(exchange: Any, guard: Callable[[OrderPrep], Any]) -> bool:
+def wrap_lev_prep(
+    exchange: Any, guard: Callable[[OrderPrep], Any], has_trade: Callable[[str], bool]
+) -> bool:
     """
     Route the bot's ``_lev_prep`` through ``guard`` (idempotent: a wrapped one is re-wrapped
     around freqtrade's original).
@@ -118,6 +124,8 @@ def wrap_lev_prep(exchange: Any, guard: Callable[[OrderPrep], Any]) -> bool:
     :param exchange: freqtrade's ``Exchange`` instance
     :param guard: decides per order: return without calling ``prep.run`` (nothing is sent),
         call it, or raise (freqtrade's exceptions reach ``create_order``'s caller)
+    :param has_trade: freqtrade has an open trade on the pair (asked only where freqtrade's
+        ``accept_fail`` does not tell an initial entry from an add)
     :return: False when ``_lev_prep`` is not the one checked here (left alone)
     """
     current: Any = getattr(exchange, "_lev_prep", None)
@@ -126,14 +134,16 @@ def wrap_lev_prep(exchange: Any, guard: Callable[[OrderPrep], Any]) -> bool:
     )
     if not _is_known_lev_prep(original):
         return False
+    tells_initial = _has_parameter(getattr(exchange, "create_order", None), "initial_order")
 
     def _lev_prep(pair: str, leverage: float, side: Any, accept_fail: bool = False) -> Any:
         mode = getattr(exchange, "margin_mode", None)
+        follow_up = accept_fail or (not tells_initial and has_trade(pair))
         prep = OrderPrep(
             pair,
             str(getattr(mode, "value", mode)),
             finite_decimal(leverage) or Decimal(0),
-            accept_fail,
+            follow_up,
             lambda: original(pair, leverage, side, accept_fail=accept_fail),
         )
         return guard(prep)
@@ -142,6 +152,13 @@ def wrap_lev_prep(exchange: Any, guard: Callable[[OrderPrep], Any]) -> bool:
     _lev_prep._bbm = True  # type: ignore[attr-defined]
     exchange._lev_prep = _lev_prep
     return True
+
+
+def _has_parameter(func: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_known_lev_prep(func: Any) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from freqtrade_bybit_margin import redact
 from freqtrade_bybit_margin.bot import internals, notices
 from freqtrade_bybit_margin.bot.keys import KeyGuardedController
-from freqtrade_bybit_margin.bot.live import LEV_PREP_GUARDED
+from freqtrade_bybit_margin.bot.live import LEV_PREP_GUARDED, open_trades
 from freqtrade_bybit_margin.bot.policy import BybitMarginConfigurationError, MixinState
 from freqtrade_bybit_margin.config import MarginSettings, check_leverage_limits
 from freqtrade_bybit_margin.errors import ConfigError
@@ -68,7 +68,9 @@ def start_live(
     assert settings is not None
     live = KeyGuardedController(settings, client, notify, st.say, retry=retry)
     st.live = live
-    wrapped = internals.wrap_lev_prep(client.exchange, live.before_order)
+    wrapped = internals.wrap_lev_prep(
+        client.exchange, live.before_order, lambda pair: pair in open_trades()
+    )
     note = LEV_PREP_GUARDED if wrapped else internals.LEV_PREP_UNKNOWN
     st.say(("lev_prep", ""), logging.INFO, note)
     st.watch_tiers(client, notify, pairs)

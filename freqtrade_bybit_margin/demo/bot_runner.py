@@ -42,6 +42,8 @@ REPO_USER_DATA = SAMPLE_DATA
 MARGIN_WRITES = (Endpoint.SWITCH_ISOLATED, Endpoint.SET_LEVERAGE)
 #: Seconds freqtrade gets to stop after SIGINT before it is killed.
 STOP_GRACE_S = 25.0
+#: How often a run checks whether it may stop (the simulator is polled in this process).
+POLL_S = 0.2
 
 
 @dataclass
@@ -83,15 +85,15 @@ def run_bot(
     workdir: Path | None = None,
     api_key: str,
     api_secret: str,
+    market_types: Sequence[str] | None = None,
 ) -> BotRun:
-    """
-    Start freqtrade live against ``server_url``; stop it once ``until(sim)`` or ``timeout``.
+    """Start freqtrade live against ``server_url``; stop it once ``until(sim)`` or ``timeout``.
 
     :param sim: the simulator behind ``server_url`` (polled, and its journal returned)
-    :param until: polled every 0.5 s with the simulator; True ends the run early
-    :param user_data: folder with ``config.json`` and ``strategies/``; default: the packaged
-        sample, copied into the run's folder
-    :param workdir: the run's folder (default: a new temporary one)
+    :param until: polled every :data:`POLL_S` seconds with the simulator; True ends the run early
+    :param user_data: ``config.json`` and ``strategies/`` (default: the packaged sample, copied)
+    :param workdir: the run's folder (default: a new temporary one); ``market_types``: see
+        :func:`~freqtrade_bybit_margin.demo.overlay.bot_overlay`
     :return: the finished run
     """
     workdir = workdir or Path(tempfile.mkdtemp(prefix="bybit-margin-demo-"))
@@ -106,6 +108,7 @@ def run_bot(
         pairs=pairs,
         workdir=workdir,
         extra=extra_config,
+        market_types=market_types,
     )
     overlay.write_text(json.dumps(config, indent=2))
     log_file = workdir / "logs" / "freqtrade.log"
@@ -143,7 +146,7 @@ def _run_until(
             while time.monotonic() < deadline and process.poll() is None:
                 if until(sim):
                     break
-                time.sleep(0.5)
+                time.sleep(POLL_S)
         finally:
             stopped = process.poll() is None
             exit_code = _stop(process)

@@ -67,12 +67,11 @@ class MarginService:
     :param backoff: when a pair that is not confirmed is tried again
     :param on_account_change: called with a one-line announcement before an account-wide change
     :param contention_window: seconds within which a setting changed away twice from the
-        plugin's write counts as contested (a few verify intervals)
-    :param on_contest: called once when a setting becomes contested
+        plugin's write counts as contested (a few verify intervals); then ``on_contest`` once
     :param on_pause: called once per IP ban with a one-line announcement naming when requests
         resume (ignored with a ``pacer`` of the caller's: that one announces its own)
-    :param clamp_over_max: ``over_max: clamp`` (False: ``block``; see :mod:`.over_max`)
-    :param on_clamp: called once per pair and maximum when a pair is clamped
+    :param clamp_over_max: ``over_max: clamp`` (False: ``block``; see :mod:`.over_max`), with
+        ``on_clamp`` called once per pair and maximum when a pair is clamped
     """
 
     def __init__(

@@ -254,16 +254,14 @@ class FaultControls:
 
         :param path: endpoint to hit (``None``: every endpoint, reads included)
         :param ret_code: answer this retCode (kind ``ret_code``; retMsg: Bybit's wording)
-        :param times: how many matching calls get the fault (``None`` = forever)
-        :param after: let this many matching calls through first
-        :param symbol: only calls for this symbol (``method``: only GET or POST calls)
+        :param times: how many matching calls get the fault (``None`` = forever), once ``after``
+            matching calls went through; ``symbol``, ``method``: only calls for this symbol, verb
         :param http_status: an HTTP error page with this status (kind ``http_status``)
         :param timeout: shorthand for ``kind="timeout"``; ``ret_msg``, ``result``: of a retCode
         :param kind: a :class:`FaultKind` value; inferred from the above when omitted
-        :param applied: apply the request first, then lose or garble the answer
-        :param reset_in_ms: ``X-Bapi-Limit-Reset-Timestamp`` offset of an injected 10006
-        :return: the fault (``fired`` counts its hits)
-        :raise ValueError: for an unknown path or kind, or contradicting arguments
+        :param applied: apply the request first, then lose or garble the answer; ``reset_in_ms``:
+            the ``X-Bapi-Limit-Reset-Timestamp`` offset of an injected 10006
+        :return: the fault (``fired`` counts its hits); :raise ValueError: for an unknown path or kind, or contradicting arguments
         """
         if path is not None and str(path) not in ROUTES:
             raise ValueError(f"path {path!r} is not a simulator route; allowed: {sorted(ROUTES)}")

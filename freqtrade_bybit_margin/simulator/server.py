@@ -117,7 +117,7 @@ class ThreadedSimulatorServer:
     def _run(self) -> None:
         assert self._server is not None
         self.ready.set()
-        self._server.serve_forever(poll_interval=0.05)
+        self._server.serve_forever(poll_interval=0.01)
 
     def stop(self) -> None:
         """Stop serving and release the port."""

@@ -25,6 +25,7 @@ from freqtrade_bybit_margin.simulator import (
 )
 from tests.bot.conftest import bot_config
 from tests.config.bad_sections import BAD_CONFIGS, BadConfig
+from tests.sim_clients import FUTURES_MARKETS
 
 
 pytestmark = pytest.mark.compat
@@ -86,6 +87,7 @@ def test_freqtrade_trade_exits_2_with_one_line(tmp_path: Path) -> None:
             workdir=tmp_path / "run",
             api_key=DEFAULT_API_KEY,
             api_secret=DEFAULT_API_SECRET,
+            market_types=FUTURES_MARKETS,
             extra_config={"bybit_margins": {"leverage": 3}},
         )
     assert run.exit_code == 2

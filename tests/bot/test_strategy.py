@@ -20,6 +20,7 @@ from freqtrade_bybit_margin.service.memory import Backoff
 from freqtrade_bybit_margin.simulator import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
+    BybitSimulator,
     ThreadedSimulatorServer,
 )
 from tests.bot.conftest import (
@@ -29,8 +30,10 @@ from tests.bot.conftest import (
     confirm,
     entry,
     leverage,
+    margin_writes,
     writes,
 )
+from tests.bot.trades import orders_off_their_trades
 from tests.conftest import TESTS, Later, log_has_re, sim_exchange_config
 
 
@@ -72,13 +75,21 @@ def test_uta2_sets_account_mode_once_then_leverage_per_pair(
     assert log_has_re(r"SOL/USDT:USDT\s+account-mode\+set-leverage\s+isolated\s+3x", caplog_info)
 
 
-def test_restart_changes_nothing(
-    bybit_sim_server: ThreadedSimulatorServer, make_bot: BotFactory, caplog_info: Any
-) -> None:
-    make_bot(bybit_sim_server).cleanup()
-    caplog_info.clear()
-    make_bot(bybit_sim_server)
-    assert log_has_re(r"XRP/USDT:USDT\s+switch-isolated\s+isolated\s+3x\s+unchanged", caplog_info)
+@pytest.mark.parametrize("account", ["classic", "uta2"])
+def test_restart_changes_nothing(account: str, make_bot: BotFactory, caplog_info: Any) -> None:
+    """A restart where everything holds writes nothing, neither at startup nor before its
+    orders (freqtrade's own per-order calls included), and its entries go out."""
+    with ThreadedSimulatorServer(BybitSimulator(account_type=account)) as server:
+        make_bot(server).cleanup()
+        before = len(margin_writes(server.sim))
+        caplog_info.clear()
+        bot = make_bot(server)
+
+        assert entry(bot, "XRP/USDT:USDT") is True
+        assert entry(bot, "BTC/USDT:USDT") is True
+        assert margin_writes(server.sim)[before:] == []
+        assert orders_off_their_trades(server.sim) == []
+    assert log_has_re(r"XRP/USDT:USDT\s+\S+\s+isolated\s+3x\s+unchanged", caplog_info)
 
 
 # -- live: the entry gate ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from freqtrade_bybit_margin.simulator import (
     BybitSimulator,
     ThreadedSimulatorServer,
 )
+from tests.sim_clients import FUTURES_MARKETS
 
 
 pytestmark = pytest.mark.e2e
@@ -73,6 +74,7 @@ def live(tmp_path: Path) -> Iterator[Runner]:
             workdir=tmp_path / f"run{len(servers)}",
             api_key=DEFAULT_API_KEY,
             api_secret=DEFAULT_API_SECRET,
+            market_types=FUTURES_MARKETS,
             **kwargs,
         )
 
