@@ -250,7 +250,8 @@ class FaultControls:
         applied: bool = False,
         reset_in_ms: int | None = None,
     ) -> Fault:
-        """Answer matching calls with a fault instead of the real answer.
+        """Answer matching calls with a fault instead of the real answer; return the fault
+        (``fired`` counts its hits).
 
         :param path: endpoint to hit (``None``: every endpoint, reads included)
         :param ret_code: answer this retCode (kind ``ret_code``; retMsg: Bybit's wording)
@@ -261,7 +262,7 @@ class FaultControls:
         :param kind: a :class:`FaultKind` value; inferred from the above when omitted
         :param applied: apply the request first, then lose or garble the answer; ``reset_in_ms``:
             the ``X-Bapi-Limit-Reset-Timestamp`` offset of an injected 10006
-        :return: the fault (``fired`` counts its hits); :raise ValueError: for an unknown path or kind, or contradicting arguments
+        :raise ValueError: for an unknown path or kind, or contradicting arguments
         """
         if path is not None and str(path) not in ROUTES:
             raise ValueError(f"path {path!r} is not a simulator route; allowed: {sorted(ROUTES)}")
