@@ -50,7 +50,8 @@ POLL_S = 0.2
 class BotRun:
     """A finished bot run: the simulator's journal, freqtrade's log and where its files are.
 
-    :param exit_code: freqtrade's exit code (``128 + SIGINT`` when the runner stopped it)
+    :param exit_code: freqtrade's exit code (after the runner's SIGINT: 130 with freqtrade 2026.x,
+        0 with 2025.10)
     :param workdir: the run's folder (config overlay, database, ``logs/``)
     :param started_ms: wall-clock ms at which the process was started
     :param stopped: the runner stopped freqtrade (False: it exited by itself first)

@@ -5,7 +5,6 @@ request counts, how freqtrade stopped, and the verdict.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -77,7 +76,7 @@ def print_report(
     secret = "YES" if verdict.secret_leaked else "no"
     lines = [
         *_request_lines(run, rows),
-        f"freqtrade {_exit_text(run.exit_code)}; secret in log: {secret}",
+        f"freqtrade {_exit_text(run)}; secret in log: {secret}",
     ]
     traded = sum(1 for row in rows if row.traded)
     held = sum(1 for row in rows if row.position != "-")
@@ -121,7 +120,9 @@ def _request_lines(run: BotRun, rows: Sequence[PairTimeline]) -> list[str]:
     return lines
 
 
-def _exit_text(code: int | None) -> str:
-    if code == 128 + signal.SIGINT:
+def _exit_text(run: BotRun) -> str:
+    # Whether the runner stopped it, not its exit code: freqtrade 2026.x exits 130 on SIGINT,
+    # 2025.10 exits 0.
+    if run.stopped:
         return "stopped by the demo (SIGINT)"
-    return f"exited by itself with code {code}"
+    return f"exited by itself with code {run.exit_code}"

@@ -66,3 +66,18 @@ def test_report_prints_the_problems_of_a_failed_run() -> None:
     assert "freqtrade stopped by the demo (SIGINT); secret in log: no" in text
     assert "FAILED:\n  - plugin ERROR freqtrade_bybit_margin.strategy: boom" in text
     assert "OK:" not in text
+
+
+def test_a_run_the_demo_stopped_is_reported_so_whatever_its_exit_code() -> None:
+    """freqtrade 2025.10 exits 0 on the demo's SIGINT, 2026.x 130: both were stopped by it."""
+    run = _journal().run([p.target.pair for p in PAIRS])
+    rows = timeline(run, PAIRS, {})
+    for code in (0, 130):
+        stream = io.StringIO()
+        run.exit_code = code
+        print_report(Console(file=stream, width=80, no_color=True), run, rows, "uta2", Verdict(()))
+        assert "freqtrade stopped by the demo (SIGINT); secret in log: no" in stream.getvalue()
+    run.stopped, run.exit_code = False, 0
+    stream = io.StringIO()
+    print_report(Console(file=stream, width=80, no_color=True), run, rows, "uta2", Verdict(()))
+    assert "freqtrade exited by itself with code 0; secret in log: no" in stream.getvalue()
