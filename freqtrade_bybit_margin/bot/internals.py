@@ -13,9 +13,9 @@ checked against freqtrade 2025.10 to 2026.9 (``.ci/run`` runs both ends;
 - ``Exchange._lev_prep(pair, leverage, side, accept_fail)``: the margin calls freqtrade makes
   before each order, wrapped on the bot's INSTANCE (never freqtrade's class), only where it has
   the signature checked here; ``create_order``'s ``initial_order`` (freqtrade 2025.12 and later)
-  tells an initial entry from an add, a replace and an exit order; before 2025.12 freqtrade's
-  ``accept_fail`` is False for all of them, and an order on a pair freqtrade has an open trade
-  on is taken for a follow-up order;
+  tells an initial entry from an add or a replacing order (stoploss orders pass
+  ``accept_fail=True``, exits do not call it); before 2025.12 ``accept_fail`` is False for
+  every entry-side order, and one on a pair freqtrade has an open trade on is a follow-up;
 - the strategy class's callbacks: whether each reaches the mixin's (a subclass that does not
   call ``super()``);
 - ``Exchange._leverage_tiers`` (pair -> tiers, each parsed by the public
