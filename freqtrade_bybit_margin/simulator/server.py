@@ -6,6 +6,7 @@ in a daemon thread, answering every request through :meth:`BybitSimulator.dispat
 import contextlib
 import logging
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,6 +69,15 @@ class _Server(ThreadingHTTPServer):
     #: drops some, which the client retries only after 1 s
     request_queue_size = 128
     sim: BybitSimulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer was written (a bot stopped mid-request, a
+        client's timeout) is not the simulator's error: a debug line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            logger.debug("client %s hung up before its answer: %r", client_address[0], error)
+            return
+        super().handle_error(request, client_address)
 
 
 class ThreadedSimulatorServer:

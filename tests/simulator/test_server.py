@@ -2,6 +2,10 @@
 
 import http.client
 import json
+import logging
+import socket
+import struct
+import time
 import urllib.error
 import urllib.request
 
@@ -155,3 +159,25 @@ def test_timeout_over_http_holds_the_answer() -> None:
         request = urllib.request.Request(f"{server.url}{Endpoint.SERVER_TIME}")
         with pytest.raises((TimeoutError, urllib.error.URLError)):
             urllib.request.urlopen(request, timeout=0.2)
+
+
+def test_a_client_hanging_up_before_its_answer_is_a_debug_line_not_a_traceback(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bot stopped mid-request: the answer's write meets a reset connection."""
+    sim = BybitSimulator("uta2", knobs=SimKnobs(timeout_delay_s=0.2))
+    sim.inject_fault(path=Endpoint.SERVER_TIME, timeout=True)
+    caplog.set_level(logging.DEBUG, logger="freqtrade_bybit_margin.simulator.server")
+    with ThreadedSimulatorServer(sim) as server:
+        client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(f"GET {Endpoint.SERVER_TIME} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        while not sim.journal:
+            time.sleep(0.01)
+        # linger 0: close with a reset, so that writing the answer fails
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+        deadline = time.monotonic() + 10
+        while "hung up" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert "hung up before its answer" in caplog.text
+    assert "Traceback" not in capsys.readouterr().err
